@@ -1,0 +1,20 @@
+import { fileURLToPath } from 'node:url'
+import { defineProject } from 'vitest/config'
+
+const src = (p: string) => fileURLToPath(new URL(`../../packages/${p}/src/index.ts`, import.meta.url))
+
+export default defineProject({
+  resolve: {
+    alias: {
+      '@sso/middleware': src('middleware'),
+      '@sso/testing': src('testing'),
+    },
+  },
+  test: {
+    name: 'example-express',
+    environment: 'node',
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+})

@@ -1,0 +1,8 @@
+// The one list of test projects. vitest 4 no longer reads this file by itself, so
+// vitest.config.ts imports it into `test.projects`.
+export default [
+  'packages/middleware',
+  'packages/react',
+  'packages/testing',
+  'examples/express',
+]
