@@ -1,1 +1,42 @@
-export const placeholder = true
+export { ssoMiddleware, type SsoMiddleware } from './adapters/connect'
+export { ssoHandler, type SsoFetchHandler } from './adapters/fetch'
+export {
+  defineVendor,
+  type VendorBaseOptions,
+  type VendorDefinition,
+  withClaimsHook,
+} from './core/define-vendor'
+export { SsoError, type SsoErrorCode, isSsoError } from './core/errors'
+export {
+  checkRedirectUrl,
+  compileAllowList,
+  type HostAllowList,
+  isLoopbackHost,
+  isSafeRelativePath,
+} from './core/redirect'
+export { escapeHtml, htmlPage } from './core/respond'
+export {
+  type AsymmetricAlgorithm,
+  createSigner,
+  type PrivateKeyOptions,
+  type SecretKeyOptions,
+  type SignedToken,
+  type SigningAlgorithm,
+  type SigningKeyOptions,
+  type SignOptions,
+  type TokenSigner,
+} from './core/token'
+export type {
+  GetUser,
+  QueryReader,
+  SsoEvent,
+  SsoOptions,
+  SsoRequest,
+  SsoUser,
+  Vendor,
+  VendorContext,
+  VendorId,
+  VendorResult,
+  VendorRoute,
+} from './core/types'
+export { displayName, requireTrustedEmail, splitName } from './core/user'

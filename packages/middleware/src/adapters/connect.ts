@@ -1,0 +1,106 @@
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { createCore } from '../core/engine'
+import { SsoError } from '../core/errors'
+import { splitTarget } from '../core/request'
+import { errorOutcome } from '../core/respond'
+import type { CoreOutcome, SsoOptions, SsoRequest } from '../core/types'
+
+/** A Connect/Express middleware, typed against `node:http`. */
+export interface SsoMiddleware<Req extends IncomingMessage = IncomingMessage> {
+  (req: Req, res: ServerResponse, next: (err?: unknown) => void): void
+  /** Resolves once every vendor's keys are imported; rejects with ERR_SSO_CONFIG on a bad key. */
+  readonly ready: Promise<void>
+}
+
+function looksLikeRequest(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'headers' in value &&
+    'method' in value &&
+    typeof (value as { on?: unknown }).on === 'function'
+  )
+}
+
+/**
+ * Mounts every vendor's routes under `basePath` as Connect/Express middleware. Requests outside
+ * `basePath` cost one string comparison and go to `next()`.
+ *
+ * @example
+ * app.use(ssoMiddleware({
+ *   getUser: (req) => req.session?.user ?? null,
+ *   loginUrl: '/login',
+ *   vendors: [komo({ secret: process.env.KOMO_SSO_SECRET! })],
+ * }))
+ */
+export function ssoMiddleware<Req extends IncomingMessage = IncomingMessage>(
+  options: SsoOptions<Req>,
+): SsoMiddleware<Req> {
+  // Detect `app.use(ssoMiddleware)`: Express then calls us with (req, res, next).
+  if (looksLikeRequest(options) || arguments.length > 1) {
+    throw new SsoError(
+      'ERR_SSO_CONFIG',
+      'ssoMiddleware was passed to app.use() without being called. Use app.use(ssoMiddleware({ getUser, vendors: [...] })).',
+    )
+  }
+  const core = createCore(options)
+  const { prefix } = core
+  const expose = options.exposeErrors ?? process.env.NODE_ENV !== 'production'
+  const nextOnError = options.onError === 'next'
+
+  const middleware = function ssoMiddleware(req: Req, res: ServerResponse, next: (err?: unknown) => void) {
+    const url = req.url || '/'
+    if (!url.startsWith(prefix) && (url.charCodeAt(0) === 0x2f || !splitTarget(url).path.startsWith(prefix))) {
+      next()
+      return
+    }
+    const { path, search } = splitTarget(url)
+    const original = (req as { originalUrl?: string }).originalUrl
+    const originalTarget = original ? splitTarget(original) : { path, search }
+    const request: SsoRequest<Req> = {
+      method: (req.method || 'GET').toUpperCase(),
+      path,
+      search,
+      raw: req,
+      originalPath: originalTarget.search
+        ? `${originalTarget.path}?${originalTarget.search}`
+        : originalTarget.path,
+      header(name) {
+        const value = req.headers[name]
+        return Array.isArray(value) ? value.join(', ') : value
+      },
+    }
+    core.handle(request, res).then(
+      (outcome) => {
+        if (outcome === null) next()
+        else write(req, res, next, outcome)
+      },
+      (error: unknown) => {
+        // The core turns every failure into an outcome; this is the last line of defence.
+        if (nextOnError) next(error)
+        else write(req, res, next, errorOutcome(error, 'html', expose))
+      },
+    )
+  } as SsoMiddleware<Req>
+  Object.defineProperty(middleware, 'ready', { value: core.ready })
+  return middleware
+}
+
+function write(
+  req: IncomingMessage,
+  res: ServerResponse,
+  next: (err?: unknown) => void,
+  outcome: CoreOutcome,
+): void {
+  if (outcome.type === 'error') {
+    next(outcome.error)
+    return
+  }
+  if (res.headersSent) {
+    res.end()
+    return
+  }
+  res.statusCode = outcome.status
+  for (const [name, value] of outcome.headers) res.setHeader(name, value)
+  res.end(req.method === 'HEAD' ? undefined : outcome.body)
+}

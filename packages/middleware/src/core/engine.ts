@@ -1,0 +1,151 @@
+import { isSsoError, SsoError } from './errors'
+import { resolveOptions } from './options'
+import { isSafeRelativePath } from './redirect'
+import { createQueryReader } from './request'
+import { errorOutcome, redirectOutcome, respondResult } from './respond'
+import { compileRoutes } from './routes'
+import type {
+  CoreOutcome,
+  SsoEvent,
+  SsoOptions,
+  SsoRequest,
+  SsoUser,
+  Vendor,
+  VendorContext,
+  VendorRoute,
+} from './types'
+import { validateUser } from './user'
+
+interface Mounted<Req> {
+  vendor: Vendor<Req>
+  route: VendorRoute<Req>
+}
+
+export interface SsoCore<Req> {
+  /** The literal start of `basePath`: paths not starting with it are not ours. */
+  readonly prefix: string
+  /** Resolves once every vendor's keys are imported. */
+  readonly ready: Promise<void>
+  /** Handles a request under `basePath`; `null` when no route matches (hand it on). */
+  handle(request: SsoRequest<Req>, res?: unknown): Promise<CoreOutcome | null>
+}
+
+/**
+ * The framework-free engine: options checked and routes compiled once; per request it only
+ * matches, calls the vendor and turns the result into a response description.
+ */
+export function createCore<Req>(options: SsoOptions<Req>): SsoCore<Req> {
+  const config = resolveOptions(options)
+  const table = compileRoutes<Mounted<Req>>(
+    config.basePath,
+    config.vendors.flatMap((vendor) =>
+      vendor.routes.map((route) => ({ method: route.method, path: route.path, value: { vendor, route } })),
+    ),
+  )
+  const ready = Promise.all(config.vendors.map((v) => v.ready)).then(() => undefined)
+  ready.catch(() => {})
+
+  const emit = (event: SsoEvent) => {
+    if (!config.onEvent) return
+    try {
+      config.onEvent(event)
+    } catch {
+      // An audit hook that throws must not turn a sign-in into an error.
+    }
+  }
+
+  const loginLocation = (request: SsoRequest<Req>): string | undefined => {
+    if (!config.loginUrl) return undefined
+    let returnTo = request.originalPath
+    if (!isSafeRelativePath(returnTo)) {
+      const q = returnTo.indexOf('?')
+      returnTo = q === -1 ? returnTo : returnTo.slice(0, q)
+      if (!isSafeRelativePath(returnTo)) returnTo = `${config.basePath || '/'}`
+    }
+    if (typeof config.loginUrl === 'function') return config.loginUrl(returnTo, request.raw)
+    const absolute = /^https?:\/\//.test(config.loginUrl)
+    const url = new URL(config.loginUrl, 'http://app.invalid')
+    url.searchParams.set('returnTo', returnTo)
+    return absolute ? url.href : `${url.pathname}${url.search}${url.hash}`
+  }
+
+  return {
+    prefix: table.prefix,
+    ready,
+    async handle(request, res) {
+      let lookup: ReturnType<typeof table.find>
+      try {
+        lookup = table.find(request.method, request.path)
+      } catch (error) {
+        return errorOutcome(error, 'html', config.exposeErrors)
+      }
+      if (lookup.type === 'none') return null
+      if (lookup.type === 'method-not-allowed') {
+        const error = new SsoError('ERR_SSO_METHOD_NOT_ALLOWED', 'This route does not take that method.', {
+          allow: lookup.allow.join(', '),
+        })
+        return errorOutcome(error, 'json', config.exposeErrors)
+      }
+      const { vendor, route } = lookup.value
+      const base = { vendor: vendor.id, route: route.name }
+
+      let userPromise: Promise<SsoUser | null> | undefined
+      const user = () => {
+        userPromise ??= (async () => {
+          let raw: unknown
+          try {
+            raw = await config.getUser(request.raw)
+          } catch (cause) {
+            throw new SsoError('ERR_SSO_GET_USER_FAILED', 'getUser threw.', { cause, vendor: vendor.id })
+          }
+          return validateUser(raw, vendor.id)
+        })()
+        return userPromise
+      }
+      const ctx: VendorContext<Req> = {
+        vendor: vendor.id,
+        route: route.name,
+        request,
+        params: lookup.params,
+        query: createQueryReader(request.search, vendor.id),
+        user,
+        async requireUser() {
+          const current = await user()
+          if (!current) {
+            throw new SsoError('ERR_SSO_UNAUTHENTICATED', 'No user is signed in.', { vendor: vendor.id })
+          }
+          return current
+        },
+        async logout() {
+          if (config.onLogout) await config.onLogout(request.raw, res)
+        },
+        emit(event) {
+          emit({ ...event, ...base })
+        },
+      }
+
+      try {
+        const result = await route.handle(ctx)
+        return respondResult(result, vendor.id)
+      } catch (thrown) {
+        const error = isSsoError(thrown)
+          ? thrown
+          : new SsoError('ERR_SSO_INTERNAL', 'A vendor route failed unexpectedly.', {
+              cause: thrown,
+              vendor: vendor.id,
+            })
+        if (error.code === 'ERR_SSO_UNAUTHENTICATED') {
+          emit({ type: 'login.required', ...base, code: error.code })
+          if (route.kind === 'browser') {
+            const location = loginLocation(request)
+            if (location) return redirectOutcome(location)
+          }
+        } else {
+          emit({ type: error.status >= 500 ? 'error' : 'request.refused', ...base, code: error.code })
+        }
+        if (config.onError === 'next') return { type: 'error', error }
+        return errorOutcome(error, route.kind === 'api' ? 'json' : 'html', config.exposeErrors)
+      }
+    },
+  }
+}

@@ -1,0 +1,171 @@
+import { configError, SsoError } from './errors'
+
+/**
+ * A compiled allow-list of redirect targets (DESIGN rule 1). Entries:
+ * - `acme.kustomer.help`: exactly that host, `https:` on the default port;
+ * - `*.kustomer.help`: one or more labels before `.kustomer.help`, never the bare suffix;
+ * - `http://127.0.0.1:4001` (an origin): exactly that scheme, host and port. `http:` origins
+ *   are accepted only for loopback hosts (demo and tests).
+ */
+export interface HostAllowList {
+  readonly entries: readonly string[]
+  /** Does this parsed URL's origin match an entry? (Caller has already vetted the raw string.) */
+  matches(url: URL): boolean
+}
+
+export const MAX_URL_LENGTH = 4096
+export const MAX_PATH_LENGTH = 2048
+
+const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/
+const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/
+
+function isHostname(host: string): boolean {
+  if (host.length > 253 || IPV4.test(host)) return false
+  return host.split('.').every((label) => HOST_LABEL.test(label))
+}
+
+/** localhost, 127.0.0.0/8 and [::1]: the only hosts that may be reached over `http:`. */
+export function isLoopbackHost(hostname: string): boolean {
+  return (
+    hostname === 'localhost' ||
+    hostname.endsWith('.localhost') ||
+    hostname === '[::1]' ||
+    (IPV4.test(hostname) && hostname.startsWith('127.'))
+  )
+}
+
+function isIpLiteral(hostname: string): boolean {
+  return hostname.startsWith('[') || IPV4.test(hostname)
+}
+
+/** Only printable ASCII, no space, no backslash: anything else is refused before parsing. */
+function hasForbiddenChars(value: string): boolean {
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i)
+    if (c <= 0x20 || c >= 0x7f || c === 0x5c) return true
+  }
+  return false
+}
+
+/**
+ * Compiles an allow-list once, at construction; a malformed entry throws ERR_SSO_CONFIG naming
+ * `where` (e.g. `kustomer({ allowedHosts })`).
+ */
+export function compileAllowList(entries: readonly string[], where: string): HostAllowList {
+  if (!Array.isArray(entries) || entries.length === 0) {
+    throw configError(where, 'needs at least one host, e.g. ["acme.example.com"].')
+  }
+  const exact = new Set<string>()
+  const suffixes: string[] = []
+  const origins = new Set<string>()
+  for (const raw of entries) {
+    if (typeof raw !== 'string' || raw.length === 0 || hasForbiddenChars(raw)) {
+      throw configError(where, `${JSON.stringify(raw)} is not a host name.`)
+    }
+    const entry = raw.toLowerCase()
+    if (entry.includes('://')) {
+      let url: URL
+      try {
+        url = new URL(entry)
+      } catch {
+        throw configError(where, `${JSON.stringify(raw)} is not a valid origin.`)
+      }
+      if (url.origin !== entry.replace(/\/$/, '') || url.username || url.password) {
+        throw configError(
+          where,
+          `${JSON.stringify(raw)} must be a bare origin such as "http://127.0.0.1:4001".`,
+        )
+      }
+      if (url.protocol === 'http:' && !isLoopbackHost(url.hostname)) {
+        throw configError(
+          where,
+          `${JSON.stringify(raw)}: http is allowed only for loopback hosts; use https.`,
+        )
+      }
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+        throw configError(where, `${JSON.stringify(raw)} must be an http(s) origin.`)
+      }
+      origins.add(url.origin)
+    } else if (entry.startsWith('*.')) {
+      const suffix = entry.slice(2)
+      if (!isHostname(suffix) || !suffix.includes('.')) {
+        throw configError(
+          where,
+          `${JSON.stringify(raw)}: a wildcard needs a registrable suffix such as "*.kustomer.help".`,
+        )
+      }
+      suffixes.push(`.${suffix}`)
+    } else {
+      if (!isHostname(entry)) {
+        throw configError(
+          where,
+          `${JSON.stringify(raw)} is not a host name (IP addresses and ports go in an origin entry such as "http://127.0.0.1:4001").`,
+        )
+      }
+      exact.add(entry)
+    }
+  }
+  return {
+    entries: [...entries],
+    matches(url) {
+      if (origins.has(url.origin)) return true
+      if (url.protocol !== 'https:' || url.port !== '' || isIpLiteral(url.hostname)) return false
+      const host = url.hostname
+      if (exact.has(host)) return true
+      for (const suffix of suffixes) {
+        // `x.suffix` at least: the bare suffix never matches.
+        if (host.length > suffix.length && host.endsWith(suffix)) return true
+      }
+      return false
+    },
+  }
+}
+
+/**
+ * Parses a redirect target that came from the request and returns it only if it may receive a
+ * token: printable ASCII, at most 4,096 characters, absolute, no userinfo, and matching the
+ * allow-list. Anything else throws ERR_SSO_REDIRECT_NOT_ALLOWED (the value is never echoed).
+ */
+export function checkRedirectUrl(
+  raw: string,
+  allowList: HostAllowList,
+  param: string,
+  vendor?: string,
+): URL {
+  const refuse = (why: string) =>
+    new SsoError('ERR_SSO_REDIRECT_NOT_ALLOWED', `${param} ${why}`, {
+      vendor,
+      userMessage: 'The link you followed points somewhere this site does not send sign-ins to.',
+    })
+  if (typeof raw !== 'string' || raw.length === 0) throw refuse('is missing.')
+  if (raw.length > MAX_URL_LENGTH) throw refuse(`is longer than ${MAX_URL_LENGTH} characters.`)
+  if (hasForbiddenChars(raw)) throw refuse('holds characters a URL may not hold.')
+  // Parsers disagree about authorities with these; no legitimate vendor URL has them.
+  if (!/^https?:\/\/[^/?#@%]+(?:[/?#]|$)/i.test(raw)) {
+    throw refuse('is not an absolute http(s) URL with a plain host.')
+  }
+  let url: URL
+  try {
+    url = new URL(raw)
+  } catch {
+    throw refuse('is not a valid URL.')
+  }
+  if (url.username || url.password) throw refuse('holds credentials.')
+  if (!allowList.matches(url)) throw refuse('is not on the allow-list.')
+  return url
+}
+
+/**
+ * Is this a same-site relative path (DESIGN rule 2)? Exactly one leading `/` (not `//` or `/\`),
+ * printable ASCII only, at most 2,048 characters, and no encoded slash or backslash right after
+ * the leading one.
+ */
+export function isSafeRelativePath(value: unknown): boolean {
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_PATH_LENGTH) return false
+  if (value.charCodeAt(0) !== 0x2f || hasForbiddenChars(value)) return false
+  const second = value.charCodeAt(1)
+  if (second === 0x2f) return false
+  const start = value.slice(1, 4).toLowerCase()
+  if (start.startsWith('%2f') || start.startsWith('%5c')) return false
+  return true
+}

@@ -1,0 +1,158 @@
+// The only module that decides what goes on the wire: status, headers, body. Every security
+// header (DESIGN rules 3 and 7) and the last redirect check live here and nowhere else.
+import { isSsoError, SsoError } from './errors'
+import { checkRedirectUrl, isSafeRelativePath } from './redirect'
+import type { CoreOutcome, VendorResult } from './types'
+
+type Headers = [string, string][]
+
+/**
+ * Set on every response of the middleware, not only those carrying a token: a response that
+ * does not carry one today may tomorrow, and none of them should be cached or leak a Referer.
+ */
+const BASE_HEADERS: Headers = [
+  ['Cache-Control', 'no-store'],
+  ['Pragma', 'no-cache'],
+  ['Referrer-Policy', 'no-referrer'],
+  ['X-Content-Type-Options', 'nosniff'],
+]
+
+const HTML_HEADERS: Headers = [
+  ...BASE_HEADERS,
+  ['Content-Type', 'text/html; charset=utf-8'],
+  [
+    'Content-Security-Policy',
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
+  ],
+  ['X-Frame-Options', 'DENY'],
+]
+
+const JSON_HEADERS: Headers = [...BASE_HEADERS, ['Content-Type', 'application/json; charset=utf-8']]
+
+const ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+}
+
+/** Escapes text for HTML element content and quoted attributes. */
+export function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (c) => ESCAPES[c] as string)
+}
+
+/** A small, self-contained HTML page (no scripts, no external resources). */
+export function htmlPage(title: string, body: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(
+    title,
+  )}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}code{background:#f3f3f3;padding:0 .25em}</style></head><body>${body}</body></html>`
+}
+
+/** Turns a vendor's result into the response, re-checking any redirect target. */
+export function respondResult(result: VendorResult, vendor: string): CoreOutcome {
+  switch (result.kind) {
+    case 'redirect': {
+      const { location, allow } = result
+      if (allow === 'relative') {
+        if (!isSafeRelativePath(location)) {
+          return errorOutcome(
+            new SsoError('ERR_SSO_REDIRECT_NOT_ALLOWED', 'A relative redirect was not a safe path.', {
+              vendor,
+            }),
+            'html',
+            false,
+          )
+        }
+      } else if (allow !== 'configured') {
+        try {
+          checkRedirectUrl(location, allow, 'redirect target', vendor)
+        } catch (error) {
+          return errorOutcome(error as SsoError, 'html', false)
+        }
+      }
+      return {
+        type: 'response',
+        status: 302,
+        headers: [...BASE_HEADERS, ['Location', location], ['Content-Length', '0']],
+        body: '',
+      }
+    }
+    case 'json':
+      return {
+        type: 'response',
+        status: result.status ?? 200,
+        headers: JSON_HEADERS,
+        body: JSON.stringify(result.body),
+      }
+    case 'html':
+      return { type: 'response', status: result.status ?? 200, headers: HTML_HEADERS, body: result.body }
+  }
+}
+
+/** A 302 to a location built by the core itself (the app's login page). */
+export function redirectOutcome(location: string): CoreOutcome {
+  return {
+    type: 'response',
+    status: 302,
+    headers: [...BASE_HEADERS, ['Location', location], ['Content-Length', '0']],
+    body: '',
+  }
+}
+
+const TITLES: Record<number, string> = {
+  400: 'This sign-in link is not valid',
+  401: 'Please sign in first',
+  403: 'Sign-in refused',
+  405: 'Method not allowed',
+  422: 'Your profile cannot be sent',
+  500: 'Something went wrong',
+  502: 'The service is unavailable',
+  504: 'The service did not answer in time',
+}
+
+const ADVICE: Record<number, string> = {
+  400: 'Go back and start the sign-in again from the service.',
+  401: 'Sign in to this site, then try again.',
+  403: 'Your account cannot be signed in to this service.',
+  405: 'Open the link in your browser.',
+  422: 'Complete your profile and try again.',
+  500: 'Try again later.',
+  502: 'Try again in a moment.',
+  504: 'Try again in a moment.',
+}
+
+/**
+ * An error as an HTML page (browser routes) or JSON (API routes). The body says what happened
+ * and what to do; code, vendor and the developer message only when `expose` is on. Messages are
+ * written never to hold a token, secret or email, and are escaped all the same.
+ */
+export function errorOutcome(error: unknown, kind: 'html' | 'json', expose: boolean): CoreOutcome {
+  const err = isSsoError(error)
+    ? error
+    : new SsoError('ERR_SSO_INTERNAL', 'An unexpected error occurred.', { cause: error })
+  const status = err.status
+  const headers: Headers = kind === 'json' ? [...JSON_HEADERS] : [...HTML_HEADERS]
+  if (err.code === 'ERR_SSO_METHOD_NOT_ALLOWED' && err.allow) headers.push(['Allow', err.allow])
+  if (kind === 'json') {
+    const body: Record<string, unknown> = { code: err.code }
+    if (expose) {
+      body.message = err.message
+      if (err.vendor) body.vendor = err.vendor
+    }
+    return { type: 'response', status, headers, body: JSON.stringify({ error: body }) }
+  }
+  const title = TITLES[status] ?? (status >= 500 ? TITLES[500] : TITLES[400]) ?? 'Error'
+  const advice = err.userMessage ?? ADVICE[status] ?? ''
+  const details = expose
+    ? `<p><small>${escapeHtml(err.message)}</small></p><p><small>Code <code>${escapeHtml(err.code)}</code>${
+        err.vendor ? `, vendor <code>${escapeHtml(err.vendor)}</code>` : ''
+      }</small></p>`
+    : `<p><small>Code <code>${escapeHtml(err.code)}</code></small></p>`
+  return {
+    type: 'response',
+    status,
+    headers,
+    body: htmlPage(title, `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(advice)}</p>${details}`),
+  }
+}

@@ -1,0 +1,127 @@
+// The only module that imports path-to-regexp: if it changes, this file changes.
+import { type MatchFunction, match, PathError, parse } from 'path-to-regexp'
+import { configError, SsoError } from './errors'
+
+export interface RouteSpec<T> {
+  method: string
+  /** Path relative to `basePath`. */
+  path: string
+  value: T
+}
+
+export type RouteLookup<T> =
+  | { type: 'match'; value: T; params: Record<string, string> }
+  | { type: 'method-not-allowed'; allow: string[] }
+  | { type: 'none' }
+
+export interface RouteTable<T> {
+  /** The literal start of `basePath` (up to its first parameter): the one string comparison. */
+  readonly prefix: string
+  /** Finds the route for a path (already without query); compiled once, at construction. */
+  find(method: string, path: string): RouteLookup<T>
+}
+
+interface Compiled<T> {
+  method: string
+  fullPath: string
+  match: MatchFunction<Record<string, string | string[]>>
+  value: T
+}
+
+/** The literal text of a path up to its first parameter, wildcard or group. */
+function staticPrefix(path: string): string {
+  const tokens = parse(path).tokens
+  let prefix = ''
+  for (const token of tokens) {
+    if (token.type !== 'text') break
+    prefix += token.value
+  }
+  return prefix
+}
+
+/** Normalises and checks `basePath` (default `/sso`). */
+export function normaliseBasePath(basePath: string | undefined): string {
+  const value = basePath ?? '/sso'
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//')) {
+    throw configError(
+      'ssoMiddleware({ basePath })',
+      `must be a path starting with one "/", such as "/sso"; got ${JSON.stringify(value)}.`,
+    )
+  }
+  return value.length > 1 && value.endsWith('/') ? value.slice(0, -1) : value === '/' ? '' : value
+}
+
+/**
+ * Compiles `basePath` + every route once. Throws ERR_SSO_CONFIG on a path path-to-regexp
+ * cannot parse or on two routes that would answer the same method and path.
+ *
+ * @example
+ * const table = compileRoutes('/t/:tenant/sso', [{ method: 'GET', path: '/komo/token', value: 1 }])
+ * table.find('GET', '/t/acme/sso/komo/token') // { type: 'match', value: 1, params: { tenant: 'acme' } }
+ */
+export function compileRoutes<T>(basePath: string, specs: readonly RouteSpec<T>[]): RouteTable<T> {
+  const compiled: Compiled<T>[] = []
+  const seen = new Set<string>()
+  let prefix: string
+  try {
+    prefix = staticPrefix(basePath || '/')
+  } catch (cause) {
+    throw configError('ssoMiddleware({ basePath })', describePathError(basePath, cause))
+  }
+  for (const spec of specs) {
+    if (!spec.path.startsWith('/')) {
+      throw configError('route path', `${JSON.stringify(spec.path)} must start with "/".`)
+    }
+    const fullPath = `${basePath}${spec.path}`
+    const key = `${spec.method} ${fullPath.toLowerCase()}`
+    if (seen.has(key)) {
+      throw configError(
+        'ssoMiddleware({ vendors })',
+        `two routes answer ${spec.method} ${fullPath}; rename one with the vendor's \`paths\` option, or mount each vendor once.`,
+      )
+    }
+    seen.add(key)
+    try {
+      compiled.push({ method: spec.method, fullPath, match: match(fullPath), value: spec.value })
+    } catch (cause) {
+      throw configError('route path', describePathError(fullPath, cause))
+    }
+  }
+  if (!basePath.includes(':') && !basePath.includes('*') && !basePath.includes('{')) {
+    prefix = basePath
+  }
+
+  return {
+    prefix,
+    find(method, path) {
+      let allow: string[] | undefined
+      for (const route of compiled) {
+        let result: ReturnType<typeof route.match>
+        try {
+          result = route.match(path)
+        } catch (cause) {
+          throw new SsoError('ERR_SSO_BAD_REQUEST', 'The request path is not validly encoded.', {
+            cause,
+            userMessage: 'The link you followed is malformed.',
+          })
+        }
+        if (!result) continue
+        if (route.method !== method && !(route.method === 'GET' && method === 'HEAD')) {
+          ;(allow ??= []).push(route.method)
+          continue
+        }
+        const params: Record<string, string> = {}
+        for (const [name, value] of Object.entries(result.params)) {
+          if (value !== undefined) params[name] = Array.isArray(value) ? value.join('/') : value
+        }
+        return { type: 'match', value: route.value, params }
+      }
+      return allow ? { type: 'method-not-allowed', allow } : { type: 'none' }
+    },
+  }
+}
+
+function describePathError(path: string, cause: unknown): string {
+  const detail = cause instanceof PathError || cause instanceof Error ? cause.message : String(cause)
+  return `${JSON.stringify(path)} is not a valid path-to-regexp path (${detail}).`
+}

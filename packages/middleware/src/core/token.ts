@@ -1,0 +1,184 @@
+// The only module that imports jose: if jose changes, this file changes.
+import { importJWK, importPKCS8, type JWK, SignJWT } from 'jose'
+import { configError, SsoError } from './errors'
+
+export type AsymmetricAlgorithm = 'RS256' | 'ES256' | 'EdDSA'
+export type SigningAlgorithm = 'HS256' | AsymmetricAlgorithm
+
+/** A shared secret (HS256), as the vendor issued it, used as its UTF-8 bytes. */
+export interface SecretKeyOptions {
+  secret: string
+  /**
+   * Accept an HMAC secret shorter than 32 bytes. Only for a vendor that issues shorter secrets:
+   * a short secret can be brute-forced from one token. (default: `false`)
+   */
+  dangerouslyAllowShortSecret?: boolean
+}
+
+/** A private key (PKCS#8 PEM or a private JWK) for an asymmetric algorithm. */
+export interface PrivateKeyOptions {
+  privateKey: string | JWK
+  algorithm: AsymmetricAlgorithm
+}
+
+export type SigningKeyOptions = SecretKeyOptions | PrivateKeyOptions
+
+export interface SignOptions {
+  /** Lifetime in seconds; sets `exp` = `iat` + this. */
+  expiresIn?: number
+  /** Also set `nbf` = `iat`. */
+  notBefore?: boolean
+  /** Set `jti` to a random UUID. */
+  jti?: boolean
+}
+
+export interface SignedToken {
+  token: string
+  iat: number
+  exp: number | undefined
+  jti: string | undefined
+}
+
+export interface TokenSigner {
+  readonly algorithm: SigningAlgorithm
+  /** Resolves once the key is imported; rejects with ERR_SSO_CONFIG on a bad key. */
+  readonly ready: Promise<void>
+  /**
+   * Signs `claims` with the pinned algorithm. `iat`, `exp`, `nbf` and `jti` are the signer's:
+   * values for them in `claims` are replaced, so no hook can stretch a lifetime.
+   */
+  sign(claims: Record<string, unknown>, options?: SignOptions): Promise<SignedToken>
+}
+
+export const MIN_SECRET_BYTES = 32
+const encoder = new TextEncoder()
+
+/** Whole seconds since the epoch: the clock every token uses (pin it with fake `Date`). */
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000)
+}
+
+function isSecretOptions(key: SigningKeyOptions): key is SecretKeyOptions {
+  return 'secret' in key
+}
+
+/**
+ * Checks the key configuration synchronously and starts importing the key once. `where` names
+ * the factory for error messages (e.g. `komo()`); `allowed` pins the algorithms the vendor takes.
+ *
+ * @example
+ * const signer = createSigner({ secret: process.env.KOMO_SSO_SECRET! }, 'komo()', ['HS256', 'RS256'])
+ * const { token } = await signer.sign({ sub: 'u1' }, { expiresIn: 3600 })
+ */
+export function createSigner(
+  key: SigningKeyOptions,
+  where: string,
+  allowed: readonly SigningAlgorithm[] = ['HS256'],
+): TokenSigner {
+  if (key === null || typeof key !== 'object') {
+    throw configError(where, 'needs `secret` (the shared secret the vendor issued).')
+  }
+  let algorithm: SigningAlgorithm
+  let load: () => Promise<CryptoKey | Uint8Array>
+  if (isSecretOptions(key)) {
+    if (!allowed.includes('HS256')) {
+      throw configError(where, `takes a private key (algorithm ${allowed.join(' or ')}), not a secret.`)
+    }
+    if (typeof key.secret !== 'string' || key.secret.length === 0) {
+      throw configError(where, '`secret` must be a non-empty string (the secret the vendor issued).')
+    }
+    const bytes = encoder.encode(key.secret)
+    if (bytes.byteLength < MIN_SECRET_BYTES && key.dangerouslyAllowShortSecret !== true) {
+      throw configError(
+        where,
+        `\`secret\` is ${bytes.byteLength} bytes; HMAC secrets must be at least ${MIN_SECRET_BYTES} bytes. ` +
+          'Use the full secret the vendor issued, or set `dangerouslyAllowShortSecret: true` if the vendor really issues shorter ones.',
+      )
+    }
+    algorithm = 'HS256'
+    load = () =>
+      globalThis.crypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash: 'SHA-256' }, false, [
+        'sign',
+      ])
+  } else {
+    const { privateKey, algorithm: alg } = key as PrivateKeyOptions
+    if (!allowed.includes(alg) || alg === ('HS256' as string)) {
+      throw configError(
+        where,
+        `\`algorithm\` must be one of ${allowed.filter((a) => a !== 'HS256').join(', ')}; got ${JSON.stringify(alg)}.`,
+      )
+    }
+    algorithm = alg
+    if (typeof privateKey === 'string') {
+      if (!privateKey.includes('-----BEGIN PRIVATE KEY-----')) {
+        throw configError(
+          where,
+          '`privateKey` must be a PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----") or a private JWK. ' +
+            'Convert a PKCS#1 key with `openssl pkcs8 -topk8 -nocrypt -in key.pem`.',
+        )
+      }
+      load = () => importPKCS8(privateKey, alg)
+    } else if (privateKey && typeof privateKey === 'object' && 'd' in privateKey) {
+      load = () => importJWK(privateKey, alg) as Promise<CryptoKey | Uint8Array>
+    } else {
+      throw configError(where, '`privateKey` must be a PKCS#8 PEM string or a private JWK (with "d").')
+    }
+  }
+
+  const keyPromise = load().catch((cause: unknown) => {
+    throw new SsoError(
+      'ERR_SSO_CONFIG',
+      `${where}: the ${algorithm} key could not be imported; check that it is a valid private key.`,
+      { cause },
+    )
+  })
+  const ready = keyPromise.then(() => undefined)
+  // Handled here so a bad key never becomes an unhandled rejection; callers still see it.
+  ready.catch(() => {})
+  const header = { alg: algorithm, typ: 'JWT' }
+
+  return {
+    algorithm,
+    ready,
+    async sign(claims, options = {}) {
+      const signingKey = await keyPromise
+      const iat = nowSeconds()
+      const payload: Record<string, unknown> = { ...claims, iat }
+      let exp: number | undefined
+      let jti: string | undefined
+      delete payload.exp
+      delete payload.nbf
+      delete payload.jti
+      if (options.notBefore) payload.nbf = iat
+      if (options.expiresIn !== undefined) {
+        exp = iat + options.expiresIn
+        payload.exp = exp
+      }
+      if (options.jti) {
+        jti = globalThis.crypto.randomUUID()
+        payload.jti = jti
+      }
+      const token = await new SignJWT(payload).setProtectedHeader(header).sign(signingKey)
+      return { token, iat, exp, jti }
+    },
+  }
+}
+
+/**
+ * Checks a lifetime option at construction: a positive whole number of seconds, at most `max`.
+ */
+export function checkLifetime(
+  value: number | undefined,
+  fallback: number,
+  max: number,
+  where: string,
+): number {
+  if (value === undefined) return fallback
+  if (!Number.isInteger(value) || value <= 0) {
+    throw configError(where, `\`expiresIn\` must be a positive whole number of seconds; got ${String(value)}.`)
+  }
+  if (value > max) {
+    throw configError(where, `\`expiresIn\` is capped at ${max} seconds by the vendor; got ${value}.`)
+  }
+  return value
+}

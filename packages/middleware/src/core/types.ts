@@ -1,0 +1,150 @@
+import type { SsoError } from './errors'
+import type { HostAllowList } from './redirect'
+
+/** Ids of the built-in vendors, open for your own (`defineVendor({ id: 'acme' })`). */
+export type VendorId = 'komo' | 'kustomer' | 'konnec' | 'comm100' | 'bettermode' | (string & {})
+
+/** The signed-in user of your app, as `getUser` returns it. */
+export interface SsoUser {
+  /** Your stable user id; vendors receive it as `sub` (or a username). */
+  id: string
+  email: string
+  /** `false` refuses the user at every vendor that links accounts by email. */
+  emailVerified?: boolean
+  name?: string
+  firstName?: string
+  lastName?: string
+  username?: string
+  picture?: string
+  tagline?: string
+  [key: string]: unknown
+}
+
+export type MaybePromise<T> = T | Promise<T>
+
+/** What a vendor route may read of the incoming request: framework-free. */
+export interface SsoRequest<Req = unknown> {
+  /** Upper-case HTTP method. */
+  readonly method: string
+  /** Path relative to the mount point, always starting with `/` (absolute-form targets reduced). */
+  readonly path: string
+  /** The raw query string without `?` ('' when none). */
+  readonly search: string
+  /** Lower-case header lookup; repeated headers are joined by the adapter. */
+  header(name: string): string | undefined
+  /** The framework's own request object (Node `IncomingMessage`, Express `Request`, Fetch `Request`). */
+  readonly raw: Req
+  /** The path the browser used, for `returnTo` (the adapter's view of the original URL). */
+  readonly originalPath: string
+}
+
+/** Reads query parameters strictly: a repeated, over-long or badly encoded value is a 400. */
+export interface QueryReader {
+  /** The single value of `name`, or `undefined` when absent. Throws ERR_SSO_BAD_REQUEST when repeated or over `maxLength` (default 4096). */
+  get(name: string, maxLength?: number): string | undefined
+  /** Like `get`, but absence is an ERR_SSO_BAD_REQUEST too. */
+  require(name: string, maxLength?: number): string
+  /** Whether `name` is present at all. */
+  has(name: string): boolean
+}
+
+/** The audit event handed to `onEvent`: never a token, secret or email. */
+export interface SsoEvent {
+  type: 'token.issued' | 'login.required' | 'request.refused' | 'logout' | 'error'
+  vendor: VendorId
+  route: string
+  userId?: string
+  jti?: string
+  code?: string
+}
+
+/** What a vendor route answers. Only the core's respond module turns it into HTTP. */
+export type VendorResult =
+  | {
+      kind: 'redirect'
+      /** Absolute URL or a relative path. */
+      location: string
+      /**
+       * How the target is checked, again, right before it is written: `'relative'` (a path with
+       * exactly one leading slash), `'configured'` (built from configuration checked at startup),
+       * or an allow-list the URL must match.
+       */
+      allow: 'relative' | 'configured' | HostAllowList
+      /** The redirect carries a token: no-store and no-referrer headers (always set anyway). */
+      token?: boolean
+    }
+  | { kind: 'json'; status?: number; body: unknown; token?: boolean }
+  | { kind: 'html'; status?: number; body: string; token?: boolean }
+
+export interface VendorContext<Req = unknown> {
+  readonly vendor: VendorId
+  /** The route's name, e.g. `'login'`. */
+  readonly route: string
+  readonly request: SsoRequest<Req>
+  readonly query: QueryReader
+  /** Path parameters of `basePath` and of the route (e.g. `tenant` from `/t/:tenant/sso`). */
+  readonly params: Readonly<Record<string, string>>
+  /** The signed-in user, from `getUser`, validated; `null` when logged out. Called at most once. */
+  user(): Promise<SsoUser | null>
+  /**
+   * The signed-in user, or an ERR_SSO_UNAUTHENTICATED that the core turns into the app's login
+   * redirect (browser routes) or a 401 (API routes).
+   */
+  requireUser(): Promise<SsoUser>
+  /** Runs the app's `onLogout` (if any). */
+  logout(): Promise<void>
+  /** Emits an audit event (vendor and route are filled in). */
+  emit(event: Omit<SsoEvent, 'vendor' | 'route'>): void
+}
+
+export interface VendorRoute<Req = unknown> {
+  /** Stable name used for path overrides (`paths: { login: '/kb/login' }`) and events. */
+  name: string
+  method: 'GET' | 'POST'
+  /** path-to-regexp path relative to `basePath`, e.g. `/kustomer/login`. */
+  path: string
+  /** `'browser'` routes answer HTML and send logged-out users to `loginUrl`; `'api'` routes answer JSON. */
+  kind: 'browser' | 'api'
+  handle(ctx: VendorContext<Req>): Promise<VendorResult> | VendorResult
+}
+
+/** A vendor as `ssoMiddleware({ vendors })` takes it. Build one with `defineVendor`. */
+export interface Vendor<Req = unknown> {
+  readonly id: VendorId
+  readonly routes: readonly VendorRoute<Req>[]
+  /** Resolves once keys are imported; rejects with ERR_SSO_CONFIG on a bad key. */
+  readonly ready?: Promise<void>
+}
+
+export type GetUser<Req> = (req: Req) => MaybePromise<SsoUser | null | undefined>
+
+/** Options of `ssoMiddleware` and `ssoHandler`. */
+export interface SsoOptions<Req = unknown> {
+  /** Returns the signed-in user of your app, or `null`; sync or async. */
+  getUser: GetUser<Req>
+  /** The vendors to mount. */
+  vendors: readonly Vendor<Req>[]
+  /**
+   * Where logged-out browsers go, with `?returnTo=<relative path>` added (a path or absolute URL
+   * of your app, or a function building it from that path). Without it they get a 401 page.
+   * (default: none)
+   */
+  loginUrl?: string | ((returnTo: string, req: Req) => string)
+  /** Where the routes are mounted; may hold path params, e.g. `/t/:tenant/sso`. (default: `'/sso'`) */
+  basePath?: string
+  /** Runs before the vendors that sign users out redirect back. (default: none) */
+  onLogout?: (req: Req, res: unknown) => MaybePromise<void>
+  /** Audit events; they never contain a token, secret or email. (default: none) */
+  onEvent?: (event: SsoEvent) => void
+  /** `'next'` hands request-time errors to the framework's error handler. (default: `'respond'`) */
+  onError?: 'respond' | 'next'
+  /**
+   * Show error details (code, vendor, developer message) on error pages.
+   * (default: `process.env.NODE_ENV !== 'production'`)
+   */
+  exposeErrors?: boolean
+}
+
+export type CoreOutcome =
+  | { type: 'response'; status: number; headers: [string, string][]; body: string }
+  | { type: 'error'; error: SsoError }
