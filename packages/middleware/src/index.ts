@@ -40,3 +40,8 @@ export type {
   VendorRoute,
 } from './core/types'
 export { displayName, requireTrustedEmail, splitName } from './core/user'
+export { type BettermodeOptions, bettermode } from './vendors/bettermode'
+export { type Comm100Options, comm100 } from './vendors/comm100'
+export { type KomoOptions, komo } from './vendors/komo'
+export { type KonnecOptions, konnec } from './vendors/konnec'
+export { type KustomerOptions, kustomer } from './vendors/kustomer'

@@ -37,7 +37,7 @@ export function ssoMiddleware<Req extends IncomingMessage = IncomingMessage>(
   options: SsoOptions<Req>,
 ): SsoMiddleware<Req> {
   // Detect `app.use(ssoMiddleware)`: Express then calls us with (req, res, next).
-  if (looksLikeRequest(options) || arguments.length > 1) {
+  if (looksLikeRequest(options)) {
     throw new SsoError(
       'ERR_SSO_CONFIG',
       'ssoMiddleware was passed to app.use() without being called. Use app.use(ssoMiddleware({ getUser, vendors: [...] })).',
@@ -48,9 +48,16 @@ export function ssoMiddleware<Req extends IncomingMessage = IncomingMessage>(
   const expose = options.exposeErrors ?? process.env.NODE_ENV !== 'production'
   const nextOnError = options.onError === 'next'
 
-  const middleware = function ssoMiddleware(req: Req, res: ServerResponse, next: (err?: unknown) => void) {
+  const middleware = function ssoMiddleware(
+    req: Req,
+    res: ServerResponse,
+    next: (err?: unknown) => void,
+  ) {
     const url = req.url || '/'
-    if (!url.startsWith(prefix) && (url.charCodeAt(0) === 0x2f || !splitTarget(url).path.startsWith(prefix))) {
+    if (
+      !url.startsWith(prefix) &&
+      (url.charCodeAt(0) === 0x2f || !splitTarget(url).path.startsWith(prefix))
+    ) {
       next()
       return
     }

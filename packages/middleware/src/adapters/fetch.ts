@@ -20,7 +20,9 @@ export interface SsoFetchHandler<Req extends Request = Request> {
  *   return (await sso(request)) ?? new Response('Not found', { status: 404 })
  * }
  */
-export function ssoHandler<Req extends Request = Request>(options: SsoOptions<Req>): SsoFetchHandler<Req> {
+export function ssoHandler<Req extends Request = Request>(
+  options: SsoOptions<Req>,
+): SsoFetchHandler<Req> {
   const core = createCore(options)
   const { prefix } = core
   const expose = options.exposeErrors ?? process.env.NODE_ENV !== 'production'

@@ -81,7 +81,10 @@ export function defineVendor<Req = unknown>(
       )
     }
     if (typeof path !== 'string' || !path.startsWith('/')) {
-      throw configError(`${definition.id}({ paths })`, `"${name}" must be a path starting with "/".`)
+      throw configError(
+        `${definition.id}({ paths })`,
+        `"${name}" must be a path starting with "/".`,
+      )
     }
   }
   const routes = definition.routes.map((route) => {
@@ -105,11 +108,7 @@ export async function withClaimsHook(
 }
 
 /** Rejects unknown option keys at construction, suggesting the closest known one. */
-export function assertKnownOptions(
-  options: object,
-  known: readonly string[],
-  where: string,
-): void {
+export function assertKnownOptions(options: object, known: readonly string[], where: string): void {
   for (const key of Object.keys(options)) {
     if (known.includes(key)) continue
     const hint = closest(key, known)

@@ -39,7 +39,11 @@ export function createCore<Req>(options: SsoOptions<Req>): SsoCore<Req> {
   const table = compileRoutes<Mounted<Req>>(
     config.basePath,
     config.vendors.flatMap((vendor) =>
-      vendor.routes.map((route) => ({ method: route.method, path: route.path, value: { vendor, route } })),
+      vendor.routes.map((route) => ({
+        method: route.method,
+        path: route.path,
+        value: { vendor, route },
+      })),
     ),
   )
   const ready = Promise.all(config.vendors.map((v) => v.ready)).then(() => undefined)
@@ -81,9 +85,13 @@ export function createCore<Req>(options: SsoOptions<Req>): SsoCore<Req> {
       }
       if (lookup.type === 'none') return null
       if (lookup.type === 'method-not-allowed') {
-        const error = new SsoError('ERR_SSO_METHOD_NOT_ALLOWED', 'This route does not take that method.', {
-          allow: lookup.allow.join(', '),
-        })
+        const error = new SsoError(
+          'ERR_SSO_METHOD_NOT_ALLOWED',
+          'This route does not take that method.',
+          {
+            allow: lookup.allow.join(', '),
+          },
+        )
         return errorOutcome(error, 'json', config.exposeErrors)
       }
       const { vendor, route } = lookup.value
@@ -96,23 +104,35 @@ export function createCore<Req>(options: SsoOptions<Req>): SsoCore<Req> {
           try {
             raw = await config.getUser(request.raw)
           } catch (cause) {
-            throw new SsoError('ERR_SSO_GET_USER_FAILED', 'getUser threw.', { cause, vendor: vendor.id })
+            throw new SsoError('ERR_SSO_GET_USER_FAILED', 'getUser threw.', {
+              cause,
+              vendor: vendor.id,
+            })
           }
           return validateUser(raw, vendor.id)
         })()
         return userPromise
+      }
+      let query: VendorContext<Req>['query']
+      try {
+        query = createQueryReader(request.search, vendor.id)
+      } catch (error) {
+        emit({ type: 'request.refused', ...base, code: (error as SsoError).code })
+        return errorOutcome(error, route.kind === 'api' ? 'json' : 'html', config.exposeErrors)
       }
       const ctx: VendorContext<Req> = {
         vendor: vendor.id,
         route: route.name,
         request,
         params: lookup.params,
-        query: createQueryReader(request.search, vendor.id),
+        query,
         user,
         async requireUser() {
           const current = await user()
           if (!current) {
-            throw new SsoError('ERR_SSO_UNAUTHENTICATED', 'No user is signed in.', { vendor: vendor.id })
+            throw new SsoError('ERR_SSO_UNAUTHENTICATED', 'No user is signed in.', {
+              vendor: vendor.id,
+            })
           }
           return current
         },
@@ -141,7 +161,11 @@ export function createCore<Req>(options: SsoOptions<Req>): SsoCore<Req> {
             if (location) return redirectOutcome(location)
           }
         } else {
-          emit({ type: error.status >= 500 ? 'error' : 'request.refused', ...base, code: error.code })
+          emit({
+            type: error.status >= 500 ? 'error' : 'request.refused',
+            ...base,
+            code: error.code,
+          })
         }
         if (config.onError === 'next') return { type: 'error', error }
         return errorOutcome(error, route.kind === 'api' ? 'json' : 'html', config.exposeErrors)

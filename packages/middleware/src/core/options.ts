@@ -76,7 +76,11 @@ export function resolveOptions<Req>(options: SsoOptions<Req>): ResolvedOptions<R
       throw configError(WHERE, `\`${name}\` must be a function.`)
     }
   }
-  if (options.onError !== undefined && options.onError !== 'respond' && options.onError !== 'next') {
+  if (
+    options.onError !== undefined &&
+    options.onError !== 'respond' &&
+    options.onError !== 'next'
+  ) {
     throw configError(WHERE, '`onError` must be "respond" (the default) or "next".')
   }
   return {

@@ -161,7 +161,8 @@ export function checkRedirectUrl(
  * the leading one.
  */
 export function isSafeRelativePath(value: unknown): boolean {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_PATH_LENGTH) return false
+  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_PATH_LENGTH)
+    return false
   if (value.charCodeAt(0) !== 0x2f || hasForbiddenChars(value)) return false
   const second = value.charCodeAt(1)
   if (second === 0x2f) return false

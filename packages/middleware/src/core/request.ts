@@ -40,13 +40,13 @@ export function parseQuery(search: string, vendor?: string): Map<string, string[
   return params
 }
 
-/** A QueryReader over a raw query string, parsed on first use. */
+/**
+ * A QueryReader over a raw query string. Parsed at once: a malformed query is a 400 on every
+ * route, even one that reads no parameter (rule 8).
+ */
 export function createQueryReader(search: string, vendor?: string): QueryReader {
-  let parsed: Map<string, string[]> | undefined
-  const values = (name: string) => {
-    parsed ??= parseQuery(search, vendor)
-    return parsed.get(name)
-  }
+  const parsed = parseQuery(search, vendor)
+  const values = (name: string) => parsed.get(name)
   const reader: QueryReader = {
     get(name, maxLength = DEFAULT_VALUE_LENGTH) {
       const list = values(name)
@@ -93,5 +93,7 @@ export function splitTarget(target: string): { path: string; search: string } {
   const hash = rest.indexOf('#')
   if (hash !== -1) rest = rest.slice(0, hash)
   const q = rest.indexOf('?')
-  return q === -1 ? { path: rest, search: '' } : { path: rest.slice(0, q), search: rest.slice(q + 1) }
+  return q === -1
+    ? { path: rest, search: '' }
+    : { path: rest.slice(0, q), search: rest.slice(q + 1) }
 }

@@ -57,9 +57,13 @@ export function respondResult(result: VendorResult, vendor: string): CoreOutcome
       if (allow === 'relative') {
         if (!isSafeRelativePath(location)) {
           return errorOutcome(
-            new SsoError('ERR_SSO_REDIRECT_NOT_ALLOWED', 'A relative redirect was not a safe path.', {
-              vendor,
-            }),
+            new SsoError(
+              'ERR_SSO_REDIRECT_NOT_ALLOWED',
+              'A relative redirect was not a safe path.',
+              {
+                vendor,
+              },
+            ),
             'html',
             false,
           )
@@ -86,7 +90,12 @@ export function respondResult(result: VendorResult, vendor: string): CoreOutcome
         body: JSON.stringify(result.body),
       }
     case 'html':
-      return { type: 'response', status: result.status ?? 200, headers: HTML_HEADERS, body: result.body }
+      return {
+        type: 'response',
+        status: result.status ?? 200,
+        headers: HTML_HEADERS,
+        body: result.body,
+      }
   }
 }
 

@@ -107,7 +107,7 @@ export function compileRoutes<T>(basePath: string, specs: readonly RouteSpec<T>[
         }
         if (!result) continue
         if (route.method !== method && !(route.method === 'GET' && method === 'HEAD')) {
-          ;(allow ??= []).push(route.method)
+          allow = [...(allow ?? []), route.method]
           continue
         }
         const params: Record<string, string> = {}
@@ -122,6 +122,7 @@ export function compileRoutes<T>(basePath: string, specs: readonly RouteSpec<T>[
 }
 
 function describePathError(path: string, cause: unknown): string {
-  const detail = cause instanceof PathError || cause instanceof Error ? cause.message : String(cause)
+  const detail =
+    cause instanceof PathError || cause instanceof Error ? cause.message : String(cause)
   return `${JSON.stringify(path)} is not a valid path-to-regexp path (${detail}).`
 }

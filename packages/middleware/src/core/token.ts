@@ -78,14 +78,23 @@ export function createSigner(
   if (key === null || typeof key !== 'object') {
     throw configError(where, 'needs `secret` (the shared secret the vendor issued).')
   }
+  if ('secret' in key && 'privateKey' in key) {
+    throw configError(where, 'takes either `secret` or `privateKey`, not both.')
+  }
   let algorithm: SigningAlgorithm
   let load: () => Promise<CryptoKey | Uint8Array>
   if (isSecretOptions(key)) {
     if (!allowed.includes('HS256')) {
-      throw configError(where, `takes a private key (algorithm ${allowed.join(' or ')}), not a secret.`)
+      throw configError(
+        where,
+        `takes a private key (algorithm ${allowed.join(' or ')}), not a secret.`,
+      )
     }
     if (typeof key.secret !== 'string' || key.secret.length === 0) {
-      throw configError(where, '`secret` must be a non-empty string (the secret the vendor issued).')
+      throw configError(
+        where,
+        '`secret` must be a non-empty string (the secret the vendor issued).',
+      )
     }
     const bytes = encoder.encode(key.secret)
     if (bytes.byteLength < MIN_SECRET_BYTES && key.dangerouslyAllowShortSecret !== true) {
@@ -121,7 +130,10 @@ export function createSigner(
     } else if (privateKey && typeof privateKey === 'object' && 'd' in privateKey) {
       load = () => importJWK(privateKey, alg) as Promise<CryptoKey | Uint8Array>
     } else {
-      throw configError(where, '`privateKey` must be a PKCS#8 PEM string or a private JWK (with "d").')
+      throw configError(
+        where,
+        '`privateKey` must be a PKCS#8 PEM string or a private JWK (with "d").',
+      )
     }
   }
 
@@ -175,10 +187,16 @@ export function checkLifetime(
 ): number {
   if (value === undefined) return fallback
   if (!Number.isInteger(value) || value <= 0) {
-    throw configError(where, `\`expiresIn\` must be a positive whole number of seconds; got ${String(value)}.`)
+    throw configError(
+      where,
+      `\`expiresIn\` must be a positive whole number of seconds; got ${String(value)}.`,
+    )
   }
   if (value > max) {
-    throw configError(where, `\`expiresIn\` is capped at ${max} seconds by the vendor; got ${value}.`)
+    throw configError(
+      where,
+      `\`expiresIn\` is capped at ${max} seconds by the vendor; got ${value}.`,
+    )
   }
   return value
 }

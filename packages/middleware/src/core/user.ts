@@ -21,7 +21,15 @@ export function validateUser(value: unknown, vendor: string): SsoUser | null {
   if (typeof user.id !== 'string' || user.id.length === 0) {
     throw invalid(vendor, 'The user has no `id` (a non-empty string).')
   }
-  for (const field of ['email', 'name', 'firstName', 'lastName', 'username', 'picture', 'tagline']) {
+  for (const field of [
+    'email',
+    'name',
+    'firstName',
+    'lastName',
+    'username',
+    'picture',
+    'tagline',
+  ]) {
     if (user[field] !== undefined && user[field] !== null && typeof user[field] !== 'string') {
       throw invalid(vendor, `The user's \`${field}\` must be a string.`)
     }
