@@ -5,4 +5,5 @@ export default [
   'packages/react',
   'packages/testing',
   'examples/express',
+  'examples/connect',
 ]

@@ -64,7 +64,8 @@ export function createCore<Req>(options: SsoOptions<Req>): SsoCore<Req> {
     if (!isSafeRelativePath(returnTo)) {
       const q = returnTo.indexOf('?')
       returnTo = q === -1 ? returnTo : returnTo.slice(0, q)
-      if (!isSafeRelativePath(returnTo)) returnTo = `${config.basePath || '/'}`
+      // basePath may hold parameters, so it is no fallback: the site root is.
+      if (!isSafeRelativePath(returnTo)) returnTo = '/'
     }
     if (typeof config.loginUrl === 'function') return config.loginUrl(returnTo, request.raw)
     const absolute = /^https?:\/\//.test(config.loginUrl)
@@ -77,11 +78,15 @@ export function createCore<Req>(options: SsoOptions<Req>): SsoCore<Req> {
     prefix: table.prefix,
     ready,
     async handle(request, res) {
+      const fail = (error: SsoError, kind: 'html' | 'json'): CoreOutcome =>
+        config.onError === 'next'
+          ? { type: 'error', error }
+          : errorOutcome(error, kind, config.exposeErrors)
       let lookup: ReturnType<typeof table.find>
       try {
         lookup = table.find(request.method, request.path)
       } catch (error) {
-        return errorOutcome(error, 'html', config.exposeErrors)
+        return fail(error as SsoError, 'html')
       }
       if (lookup.type === 'none') return null
       if (lookup.type === 'method-not-allowed') {
@@ -92,7 +97,7 @@ export function createCore<Req>(options: SsoOptions<Req>): SsoCore<Req> {
             allow: lookup.allow.join(', '),
           },
         )
-        return errorOutcome(error, 'json', config.exposeErrors)
+        return fail(error, 'json')
       }
       const { vendor, route } = lookup.value
       const base = { vendor: vendor.id, route: route.name }
@@ -118,7 +123,7 @@ export function createCore<Req>(options: SsoOptions<Req>): SsoCore<Req> {
         query = createQueryReader(request.search, vendor.id)
       } catch (error) {
         emit({ type: 'request.refused', ...base, code: (error as SsoError).code })
-        return errorOutcome(error, route.kind === 'api' ? 'json' : 'html', config.exposeErrors)
+        return fail(error as SsoError, route.kind === 'api' ? 'json' : 'html')
       }
       const ctx: VendorContext<Req> = {
         vendor: vendor.id,
@@ -167,8 +172,7 @@ export function createCore<Req>(options: SsoOptions<Req>): SsoCore<Req> {
             code: error.code,
           })
         }
-        if (config.onError === 'next') return { type: 'error', error }
-        return errorOutcome(error, route.kind === 'api' ? 'json' : 'html', config.exposeErrors)
+        return fail(error, route.kind === 'api' ? 'json' : 'html')
       }
     },
   }

@@ -13,8 +13,9 @@ export function logoutRoute(path: string, afterLogout: string): VendorRoute {
     path,
     kind: 'browser',
     async handle(ctx: VendorContext): Promise<VendorResult> {
-      await ctx.logout()
+      // Read before onLogout, which usually destroys the session the user comes from.
       const user = await ctx.user().catch(() => null)
+      await ctx.logout()
       ctx.emit({ type: 'logout', ...(user ? { userId: user.id } : {}) })
       return { kind: 'redirect', location: afterLogout, allow: 'relative' }
     },

@@ -50,6 +50,12 @@ export function kustomer(options: KustomerOptions): Vendor {
     options.allowedHosts ?? ['*.kustomer.help'],
     'kustomer({ allowedHosts })',
   )
+  if (options.expiresIn !== undefined && !options.includeExp) {
+    throw configError(
+      where,
+      '`expiresIn` only applies with `includeExp: true`; set both, or neither.',
+    )
+  }
   const expiresIn = options.includeExp
     ? checkLifetime(options.expiresIn, KUSTOMER_MAX_AGE, KUSTOMER_MAX_AGE, where)
     : undefined

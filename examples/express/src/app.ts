@@ -1,0 +1,135 @@
+import { createHash, randomBytes } from 'node:crypto'
+import {
+  bettermode,
+  comm100,
+  isSafeRelativePath,
+  komo,
+  konnec,
+  kustomer,
+  type SsoEvent,
+  ssoMiddleware,
+  type Vendor,
+} from '@sso/middleware'
+import express, { type Request } from 'express'
+import session from 'express-session'
+import { type DemoUser, homePage, komoPage, loginPage, type VendorLink } from './pages'
+
+declare module 'express-session' {
+  interface SessionData {
+    user?: DemoUser
+  }
+}
+
+/** Everything the app needs to know of each vendor: its middleware config and where its flow starts. */
+export interface DemoVendors {
+  komo: { secret: string; hubOrigin: string; issuer?: string }
+  kustomer: { secret: string; allowedHosts: string[]; startUrl: string }
+  konnec: { apiBaseUrl: string; orgId: string; apiKey: string; appUrl?: string; startUrl: string }
+  comm100: { secret: string; allowedHosts: string[]; startUrl: string }
+  bettermode: { secret: string; communityUrl: string; startUrl: string }
+}
+
+export interface DemoAppOptions {
+  vendors: DemoVendors
+  /** Signs the session cookie. (default: random per start) */
+  sessionSecret?: string
+  /** Called when a demo user logs in (the demo registers them with simulators that need it). */
+  onLogin?: (user: DemoUser) => void
+  /** Audit events from the middleware. (default: printed, they hold no secrets) */
+  onEvent?: (event: SsoEvent) => void
+}
+
+/** The demo user id: stable per email, never the email itself (ids go into events and logs). */
+export function userIdFor(email: string): string {
+  return `u_${createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 16)}`
+}
+
+/** The demo: a real Express app with a real session, every vendor mounted under /sso. */
+export function createDemoApp(options: DemoAppOptions): express.Express {
+  const v = options.vendors
+  const vendors: Vendor<Request>[] = [
+    komo({ secret: v.komo.secret, issuer: v.komo.issuer }),
+    kustomer({ secret: v.kustomer.secret, allowedHosts: v.kustomer.allowedHosts }),
+    konnec({
+      apiBaseUrl: v.konnec.apiBaseUrl,
+      orgId: v.konnec.orgId,
+      apiKey: v.konnec.apiKey,
+      appUrl: v.konnec.appUrl,
+      // Konnec links by username; the demo uses the email so the vendor page can say who it is.
+      username: (user) => user.email,
+    }),
+    comm100({ secret: v.comm100.secret, allowedHosts: v.comm100.allowedHosts }),
+    bettermode({ secret: v.bettermode.secret, communityUrl: v.bettermode.communityUrl }),
+  ] as Vendor<Request>[]
+
+  const links: VendorLink[] = [
+    { name: 'Komo', href: '/komo', note: 'an embedded card that asks this app for a token' },
+    { name: 'Kustomer', href: v.kustomer.startUrl, note: "the knowledge-base portal's Login button" },
+    { name: 'Konnec', href: v.konnec.startUrl, note: 'Konnec sends you to the Auth Redirect URL' },
+    { name: 'Comm100', href: v.comm100.startUrl, note: "the agent console's SSO login" },
+    { name: 'Bettermode', href: v.bettermode.startUrl, note: "the community's Log in button" },
+  ]
+
+  const app = express()
+  app.disable('x-powered-by')
+  app.use(
+    session({
+      secret: options.sessionSecret ?? randomBytes(32).toString('hex'),
+      resave: false,
+      saveUninitialized: false,
+      cookie: { httpOnly: true, sameSite: 'lax' },
+      name: 'demo.sid',
+    }),
+  )
+  app.use(
+    ssoMiddleware<Request>({
+      getUser: (req) => {
+        const user = req.session.user
+        return user ? { id: user.id, email: user.email, name: user.name, emailVerified: true } : null
+      },
+      loginUrl: '/login',
+      vendors,
+      onLogout: (req) =>
+        new Promise<void>((resolve) => {
+          req.session.destroy(() => resolve())
+        }),
+      onEvent: options.onEvent ?? ((event) => console.log('[sso]', JSON.stringify(event))),
+    }),
+  )
+
+  app.get('/', (req, res) => {
+    res.type('html').send(homePage(req.session.user ?? null, links))
+  })
+  app.get('/komo', (req, res) => {
+    res.type('html').send(komoPage(req.session.user ?? null, v.komo.hubOrigin, '/sso/komo/token'))
+  })
+  app.get('/login', (req, res) => {
+    const returnTo = typeof req.query.returnTo === 'string' && isSafeRelativePath(req.query.returnTo) ? req.query.returnTo : '/'
+    res.type('html').send(loginPage(returnTo))
+  })
+  app.post('/login', express.urlencoded({ extended: false, limit: '8kb' }), (req, res, next) => {
+    const body = req.body as Record<string, unknown>
+    const email = typeof body.email === 'string' ? body.email.trim() : ''
+    const name = typeof body.name === 'string' ? body.name.trim() : ''
+    const returnTo = typeof body.returnTo === 'string' && isSafeRelativePath(body.returnTo) ? body.returnTo : '/'
+    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 200 || !name || name.length > 100) {
+      res.status(400).type('html').send(loginPage(returnTo, 'Enter a valid email and a name.'))
+      return
+    }
+    const user: DemoUser = { id: userIdFor(email), email, name }
+    // A new session id at login: no session fixation.
+    req.session.regenerate((err) => {
+      if (err) return next(err)
+      req.session.user = user
+      options.onLogin?.(user)
+      res.redirect(303, returnTo)
+    })
+  })
+  app.post('/logout', (req, res) => {
+    req.session.destroy(() => res.redirect(303, '/'))
+  })
+  app.get('/api/me', (req, res) => {
+    res.set('Cache-Control', 'no-store').json({ user: req.session.user ?? null })
+  })
+  return app
+}

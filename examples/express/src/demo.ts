@@ -1,0 +1,152 @@
+import { randomBytes } from 'node:crypto'
+import { createServer, type RequestListener } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { SsoEvent } from '@sso/middleware'
+import {
+  bettermodeSimulator,
+  comm100Simulator,
+  komoSimulator,
+  konnecSimulator,
+  kustomerSimulator,
+  type ListeningSimulator,
+} from '@sso/testing'
+import { createDemoApp, type DemoVendors } from './app'
+import { type RealVendors, realVendorsFromEnv } from './config'
+
+export interface DemoOptions {
+  /** (default: `3000`; `0` picks a free port) */
+  port?: number
+  /** (default: `'127.0.0.1'`) */
+  host?: string
+  /** First port of the simulators, Komo's hub; the others follow. (default: `0`, any free ports) */
+  simulatorPortBase?: number
+  /** Real vendors (from the environment by default). */
+  real?: RealVendors
+  onEvent?: (event: SsoEvent) => void
+}
+
+export interface RunningDemo {
+  url: string
+  /** The simulators' origins (only the simulated vendors). */
+  simulators: Partial<Record<keyof DemoVendors, string>>
+  /** The simulators themselves, for tests that inspect what they saw. */
+  sims: {
+    komo?: ReturnType<typeof komoSimulator>
+    kustomer?: ReturnType<typeof kustomerSimulator>
+    konnec?: ReturnType<typeof konnecSimulator>
+    comm100?: ReturnType<typeof comm100Simulator>
+    bettermode?: ReturnType<typeof bettermodeSimulator>
+  }
+  close(): Promise<void>
+}
+
+const secret = () => randomBytes(32).toString('base64url')
+
+/**
+ * Starts the demo: the app's server first (so the simulators know its URL), then a simulator
+ * for every vendor without real credentials, then the Express app on the app's server.
+ */
+export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo> {
+  const host = options.host ?? '127.0.0.1'
+  const real = options.real ?? realVendorsFromEnv(process.env)
+  let handler: RequestListener = (_req, res) => {
+    res.statusCode = 503
+    res.end('starting')
+  }
+  const server = createServer((req, res) => handler(req, res))
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port ?? 3000, host, resolve)
+  })
+  const { port } = server.address() as AddressInfo
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`
+  const route = (path: string) => `${url}/sso${path}`
+  const base = options.simulatorPortBase ?? 0
+  const simPort = (i: number) => (base === 0 ? 0 : base + i)
+  const listening: ListeningSimulator[] = []
+  const sims: RunningDemo['sims'] = {}
+  const simulators: RunningDemo['simulators'] = {}
+  const start = async (name: keyof DemoVendors, sim: { listen(p?: number, h?: string): Promise<ListeningSimulator> }, i: number) => {
+    const l = await sim.listen(simPort(i), host)
+    listening.push(l)
+    simulators[name] = l.url
+    return l.url
+  }
+
+  try {
+    const vendors = {} as DemoVendors
+    if (real.komo) {
+      vendors.komo = { secret: real.komo.secret, hubOrigin: `https://${real.komo.hubHost}`, issuer: real.komo.issuer }
+    } else {
+      const s = secret()
+      sims.komo = komoSimulator({ secret: s })
+      vendors.komo = { secret: s, hubOrigin: await start('komo', sims.komo, 0) }
+    }
+    if (real.kustomer) {
+      vendors.kustomer = { ...real.kustomer, startUrl: real.kustomer.portalUrl }
+    } else {
+      const s = secret()
+      sims.kustomer = kustomerSimulator({ secret: s, loginUrl: route('/kustomer/login') })
+      const origin = await start('kustomer', sims.kustomer, 1)
+      vendors.kustomer = { secret: s, allowedHosts: [origin], startUrl: `${origin}/` }
+    }
+    if (real.konnec) {
+      vendors.konnec = { ...real.konnec, startUrl: real.konnec.appUrl ?? 'https://konnec.to' }
+    } else {
+      const orgId = 'demo-org'
+      const apiKey = secret()
+      sims.konnec = konnecSimulator({ orgId, apiKey, loginUrl: route('/konnec/login') })
+      const origin = await start('konnec', sims.konnec, 2)
+      vendors.konnec = { apiBaseUrl: origin, orgId, apiKey, appUrl: `${origin}/`, startUrl: `${origin}/` }
+    }
+    if (real.comm100) {
+      vendors.comm100 = { ...real.comm100, startUrl: real.comm100.consoleUrl }
+    } else {
+      const s = secret()
+      sims.comm100 = comm100Simulator({
+        secret: s,
+        loginUrl: route('/comm100/login'),
+        logoutUrl: route('/comm100/logout'),
+        agents: [],
+      })
+      const origin = await start('comm100', sims.comm100, 3)
+      vendors.comm100 = { secret: s, allowedHosts: [origin], startUrl: `${origin}/` }
+    }
+    if (real.bettermode) {
+      vendors.bettermode = { ...real.bettermode, startUrl: real.bettermode.communityUrl }
+    } else {
+      const s = secret()
+      sims.bettermode = bettermodeSimulator({
+        secret: s,
+        loginUrl: route('/bettermode/login'),
+        logoutUrl: route('/bettermode/logout'),
+      })
+      const origin = await start('bettermode', sims.bettermode, 4)
+      vendors.bettermode = { secret: s, communityUrl: origin, startUrl: `${origin}/` }
+    }
+
+    handler = createDemoApp({
+      vendors,
+      onEvent: options.onEvent,
+      // Comm100 signs in agents an admin created: the demo creates one per demo user.
+      onLogin: (user) => sims.comm100?.addAgent(user.email),
+    })
+  } catch (error) {
+    await Promise.all(listening.map((l) => l.close()))
+    server.close()
+    throw error
+  }
+
+  return {
+    url,
+    simulators,
+    sims,
+    async close() {
+      server.closeAllConnections()
+      await Promise.all([
+        new Promise<void>((resolve) => server.close(() => resolve())),
+        ...listening.map((l) => l.close()),
+      ])
+    },
+  }
+}

@@ -1,0 +1,83 @@
+import { escapeHtml } from '@sso/middleware'
+
+export interface DemoUser {
+  id: string
+  email: string
+  name: string
+}
+
+export interface VendorLink {
+  /** The vendor's name, as the link text. */
+  name: string
+  /** Where the vendor's own flow starts (its portal, console or community). */
+  href: string
+  /** One line on what happens. */
+  note: string
+}
+
+const STYLE =
+  'body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#222}' +
+  'a{color:#0b57d0}ul{padding-left:1.2rem}li{margin:.4rem 0}label{display:block;margin:.6rem 0}' +
+  'input{font:inherit;padding:.3rem;width:100%;max-width:22rem}button{font:inherit;padding:.3rem .9rem}' +
+  '.card{border:1px solid #ccc;border-radius:8px;padding:1rem;margin:1rem 0}small{color:#666}'
+
+export function layout(title: string, body: string, head = ''): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(
+    title,
+  )} · @sso demo</title><style>${STYLE}</style>${head}</head><body>${body}</body></html>`
+}
+
+function whoIsSignedIn(user: DemoUser | null, returnTo = '/'): string {
+  const login = `/login?returnTo=${encodeURIComponent(returnTo)}`
+  return user
+    ? `<p>Signed in to the demo app as <strong>${escapeHtml(user.email)}</strong>.</p><form method="post" action="/logout"><button type="submit">Log out</button></form>`
+    : `<p>You are not signed in. <a href="${escapeHtml(login)}">Log in</a> first, or follow a vendor link: the vendor sends you here to log in.</p>`
+}
+
+export function homePage(user: DemoUser | null, links: VendorLink[]): string {
+  const items = links
+    .map((l) => `<li><a href="${escapeHtml(l.href)}">${escapeHtml(l.name)}</a> <small>${escapeHtml(l.note)}</small></li>`)
+    .join('')
+  return layout(
+    'Home',
+    `<h1>@sso demo</h1>${whoIsSignedIn(user)}<h2>Vendors</h2><p>Each link starts the flow the way the vendor does.</p><ul>${items}</ul>`,
+  )
+}
+
+export function loginPage(returnTo: string, error?: string): string {
+  return layout(
+    'Log in',
+    `<h1>Log in to the demo app</h1>${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}<form method="post" action="/login">
+<input type="hidden" name="returnTo" value="${escapeHtml(returnTo)}">
+<label>Email <input name="email" type="email" required autocomplete="email"></label>
+<label>Name <input name="name" required autocomplete="name"></label>
+<button type="submit">Log in</button></form><p><small>Demo only: any email is accepted.</small></p>`,
+  )
+}
+
+export function komoPage(user: DemoUser | null, hubOrigin: string, tokenUrl: string): string {
+  const script = `${hubOrigin}/assets/embed/embed.js`
+  // Komo's documented loader: a queueing proxy, then the SDK replays the queue when it loads.
+  const loader = `<script>
+(function (w) {
+  if (w.komoEmbed) return;
+  var q = [];
+  var proxy = { q: q };
+  ['setAuthRequestHandler', 'setAuthToken', 'forgetUser'].forEach(function (m) {
+    proxy[m] = function () { q.push([m].concat([].slice.call(arguments))); };
+  });
+  w.komoEmbed = proxy;
+})(window);
+komoEmbed.setAuthRequestHandler(async function () {
+  var res = await fetch(${JSON.stringify(tokenUrl)}, { method: 'POST', credentials: 'same-origin' });
+  if (!res.ok) throw new Error('Not signed in');
+  var body = await res.json();
+  return body.token;
+});
+</script><script async src="${escapeHtml(script)}"></script>`
+  return layout(
+    'Komo',
+    `<h1>Komo card</h1>${whoIsSignedIn(user, '/komo')}<div class="card" data-komo-card="demo"></div><p><a href="/">Back</a></p>`,
+    loader,
+  )
+}

@@ -1,0 +1,71 @@
+import type { Browser, Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type RunningDemo, startDemo } from '../src/demo'
+import { launchChromium } from './browser'
+
+const NAME = 'Grace Hopper'
+
+describe('a person walks every vendor flow in the demo, in Chromium', () => {
+  let demo: RunningDemo
+  let browser: Browser
+  beforeAll(async () => {
+    demo = await startDemo({ port: 0, real: {}, onEvent: () => {} })
+    browser = await launchChromium()
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await demo?.close()
+  })
+
+  async function logIn(page: Page, email: string) {
+    await page.waitForURL(/\/login\?returnTo=/)
+    await page.getByLabel('Email').fill(email)
+    await page.getByLabel('Name').fill(NAME)
+    await page.getByRole('button', { name: 'Log in' }).click()
+  }
+
+  it.each([
+    ['Kustomer', 'Login'],
+    ['Comm100', 'Log in with SSO'],
+    ['Bettermode', 'Log in'],
+    ['Konnec', 'Log in'],
+  ])('%s: from the front page, logged out, to "Signed in"', async (vendor, button) => {
+    const email = `${vendor.toLowerCase()}.user@example.com`
+    const context = await browser.newContext()
+    try {
+      const page = await context.newPage()
+      await page.goto(demo.url)
+      await page.getByText('You are not signed in').waitFor()
+      await page.getByRole('link', { name: vendor, exact: true }).click()
+      await page.waitForURL(`${demo.simulators[vendor.toLowerCase() as 'kustomer']}/**`)
+      await page.getByRole('link', { name: button, exact: true }).click()
+      await logIn(page, email)
+      await page.getByText(`Signed in to ${vendor} as ${email}`).waitFor({ timeout: 10_000 })
+      expect(new URL(page.url()).origin).toBe(demo.simulators[vendor.toLowerCase() as 'kustomer'])
+      expect(await page.content()).toContain(`Signed in to ${vendor} as ${email}`)
+    } finally {
+      await context.close()
+    }
+  })
+
+  it('Komo: the card asks for a user, and after login shows the signed-in contact', async () => {
+    const email = 'komo.user@example.com'
+    const context = await browser.newContext()
+    try {
+      const page = await context.newPage()
+      await page.goto(demo.url)
+      await page.getByRole('link', { name: 'Komo', exact: true }).click()
+      await page.waitForURL(`${demo.url}/komo`)
+      await page.getByRole('button', { name: 'Open card' }).click()
+      await page.getByText('Sign in to your app to continue').waitFor({ timeout: 10_000 })
+      await page.getByRole('link', { name: 'Log in', exact: true }).click()
+      await logIn(page, email)
+      await page.waitForURL(`${demo.url}/komo`)
+      await page.getByRole('button', { name: 'Open card' }).click()
+      await page.getByText(`Signed in to Komo as ${email}`).waitFor({ timeout: 10_000 })
+      expect(await page.locator('[data-komo-card]').getAttribute('data-komo-state')).toBe('signed-in')
+    } finally {
+      await context.close()
+    }
+  })
+})
