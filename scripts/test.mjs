@@ -50,7 +50,9 @@ if (existsSync(report)) {
   passed = json.numPassedTests ?? 0
   failed = (json.numFailedTests ?? 0) + (json.numRuntimeErrorTestSuites ?? 0)
   if (json.numPendingTests || json.numTodoTests) {
-    console.error(`skipped or todo tests are not allowed: ${json.numPendingTests} skipped, ${json.numTodoTests} todo`)
+    console.error(
+      `skipped or todo tests are not allowed: ${json.numPendingTests} skipped, ${json.numTodoTests} todo`,
+    )
     failed += json.numPendingTests + json.numTodoTests
   }
 }

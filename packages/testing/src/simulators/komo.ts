@@ -1,0 +1,226 @@
+import { komoEmbedPath, komoEmbedSource } from '../komo-embed/embed'
+import { VendorTokenError, importVendorKey, verifyVendorToken } from '../verify'
+import type { KomoAlgorithm, VendorKeyInput } from '../verify'
+import {
+  BodyError,
+  createSimulatorCore,
+  html,
+  page,
+  readJsonBody,
+  requireString,
+  sendHtml,
+  sendJson,
+} from './server'
+import type { Simulator, SimulatorBaseOptions, SimulatorContext, SimulatorEvent } from './server'
+
+/**
+ * Komo's signing setup: the shared secret (HS256), or a public key for RS256/ES256.
+ *
+ * @example
+ * ```ts
+ * const keys: KomoKeyOptions = { publicKey: spkiPem, algorithm: 'ES256' }
+ * ```
+ */
+export type KomoKeyOptions =
+  | {
+      /** The shared secret configured in the Komo Portal (HS256, used as UTF-8 bytes). */
+      secret: string
+      publicKey?: never
+      algorithm?: 'HS256'
+    }
+  | {
+      /** The public key configured in the Komo Portal: PEM (SPKI or X.509), JWK or key object. */
+      publicKey: Exclude<VendorKeyInput, Uint8Array>
+      /** The algorithm it is pinned to. */
+      algorithm: Exclude<KomoAlgorithm, 'HS256'>
+      secret?: never
+    }
+
+/**
+ * Options of `komoSimulator`.
+ *
+ * @example
+ * ```ts
+ * const options: KomoSimulatorOptions = { secret, issuer: 'acme-app' }
+ * ```
+ */
+export type KomoSimulatorOptions = KomoKeyOptions &
+  SimulatorBaseOptions & {
+    /** The `iss` the tokens must carry. (default: not checked) */
+    issuer?: string
+  }
+
+/**
+ * A Komo contact created or updated by a verified token.
+ *
+ * @example
+ * ```ts
+ * expect(komo.contacts.get('ada@example.com')).toEqual({ email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace' })
+ * ```
+ */
+export interface KomoContact {
+  readonly email: string
+  readonly firstName: string
+  readonly lastName: string
+}
+
+/**
+ * The Komo hub stand-in.
+ *
+ * @example
+ * ```ts
+ * const komo: KomoSimulator = komoSimulator({ secret })
+ * ```
+ */
+export interface KomoSimulator extends Simulator {
+  readonly vendor: 'komo'
+  /** Contacts seen so far, by email. */
+  readonly contacts: ReadonlyMap<string, KomoContact>
+}
+
+const CORS = {
+  'Access-Control-Allow-Origin': '*',
+  'Access-Control-Allow-Methods': 'POST, OPTIONS',
+  'Access-Control-Max-Age': '600',
+}
+
+/**
+ * A local Komo hub: serves the embed SDK and verifies the tokens it sends.
+ *
+ * Routes: `GET /assets/embed/embed.js` (the SDK, `text/javascript`); `POST /api/verify` with JSON
+ * `{ token }` (CORS open to any origin, preflight included) answers
+ * `{ contact: { email, firstName, lastName } }` or `401 { error: { code, message } }` after checking
+ * the pinned algorithm, signature, `sub`, `email`, `exp` > now, `iat` not in the future and `iss`
+ * when `issuer` is set; `GET /` describes the hub.
+ *
+ * @example
+ * ```ts
+ * const komo = komoSimulator({ secret: process.env.KOMO_SSO_SECRET! })
+ * const { url, close } = await komo.listen(4002)
+ * // on the host page: <script async src="${url}/assets/embed/embed.js"></script>
+ * ```
+ * @example
+ * ```ts
+ * const komo = komoSimulator({ publicKey: spkiPem, algorithm: 'RS256', issuer: 'acme-app' })
+ * ```
+ */
+export function komoSimulator(options: KomoSimulatorOptions): KomoSimulator {
+  const algorithm: KomoAlgorithm = options.publicKey === undefined ? 'HS256' : options.algorithm
+  if (options.publicKey === undefined) {
+    requireString('komo', 'secret', options.secret)
+  } else if (algorithm !== 'RS256' && algorithm !== 'ES256') {
+    throw new TypeError("komoSimulator: with `publicKey`, `algorithm` must be 'RS256' or 'ES256'")
+  }
+  const key = importVendorKey('komo', options.publicKey ?? (options.secret as string), {
+    algorithm,
+  })
+  key.catch(() => {})
+  const now = options.now ?? Date.now
+  const events: SimulatorEvent[] = []
+  const contacts = new Map<string, KomoContact>()
+
+  function refuse(ctx: SimulatorContext, status: number, code: string, message: string): void {
+    events.push({ type: 'refused', vendor: 'komo', at: now(), code, detail: message })
+    sendJson(ctx.res, status, { error: { code, message } }, CORS)
+  }
+
+  async function verify(ctx: SimulatorContext): Promise<void> {
+    if (ctx.method === 'OPTIONS') {
+      const requested = ctx.req.headers['access-control-request-headers']
+      ctx.res.writeHead(204, {
+        ...CORS,
+        'Access-Control-Allow-Headers': typeof requested === 'string' ? requested : 'Content-Type',
+        Vary: 'Access-Control-Request-Headers',
+      })
+      ctx.res.end()
+      return
+    }
+    if (ctx.method !== 'POST') {
+      sendJson(
+        ctx.res,
+        405,
+        { error: { code: 'method_not_allowed', message: 'Use POST.' } },
+        { ...CORS, Allow: 'POST, OPTIONS' },
+      )
+      return
+    }
+    let body: unknown
+    try {
+      body = await readJsonBody(ctx.req, 32_768)
+    } catch (err) {
+      if (err instanceof BodyError) return refuse(ctx, err.status, err.code, err.message)
+      throw err
+    }
+    const token =
+      typeof body === 'object' && body !== null ? (body as { token?: unknown }).token : undefined
+    if (typeof token !== 'string' || token === '') {
+      return refuse(ctx, 400, 'missing_token', 'Send JSON { "token": "<jwt>" }.')
+    }
+    let claims: Record<string, unknown>
+    try {
+      claims = await verifyVendorToken('komo', token, await key, {
+        now: now(),
+        algorithm,
+        ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
+      })
+    } catch (err) {
+      if (err instanceof VendorTokenError) return refuse(ctx, 401, err.code, err.message)
+      throw err
+    }
+    const contact: KomoContact = {
+      email: String(claims.email),
+      firstName: typeof claims.first_name === 'string' ? claims.first_name : '',
+      lastName: typeof claims.last_name === 'string' ? claims.last_name : '',
+    }
+    contacts.set(contact.email.toLowerCase(), contact)
+    events.push({
+      type: 'signed-in',
+      vendor: 'komo',
+      at: now(),
+      email: contact.email,
+      sub: String(claims.sub),
+      claims,
+    })
+    sendJson(ctx.res, 200, { contact }, CORS)
+  }
+
+  async function route(ctx: SimulatorContext): Promise<void> {
+    if (ctx.path === '/api/verify') return verify(ctx)
+    if (ctx.path === komoEmbedPath && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
+      ctx.res.writeHead(200, {
+        'Content-Type': 'text/javascript; charset=utf-8',
+        'Cache-Control': 'no-cache',
+        'Access-Control-Allow-Origin': '*',
+        'Cross-Origin-Resource-Policy': 'cross-origin',
+        'X-Content-Type-Options': 'nosniff',
+      })
+      ctx.res.end(komoEmbedSource)
+      return
+    }
+    if (ctx.path === '/' && ctx.method === 'GET') {
+      const script = `${ctx.origin}${komoEmbedPath}`
+      sendHtml(
+        ctx.res,
+        200,
+        page({
+          vendor: 'komo',
+          title: 'Hub',
+          body: html`<h1>Komo hub</h1>
+<p>Embed cards on your page with <code>&lt;div data-komo-card="welcome"&gt;&lt;/div&gt;</code> and the SDK:</p>
+<p><code>&lt;script async src="${script}"&gt;&lt;/script&gt;</code></p>`,
+        }),
+      )
+      return
+    }
+    ctx.notFound()
+  }
+
+  const core = createSimulatorCore({ ...options, vendor: 'komo', events, route })
+  return {
+    ...core,
+    vendor: 'komo',
+    get contacts() {
+      return contacts
+    },
+  }
+}
