@@ -1,7 +1,8 @@
 import { fileURLToPath } from 'node:url'
 import { defineProject } from 'vitest/config'
 
-const src = (p: string) => fileURLToPath(new URL(`../../packages/${p}/src/index.ts`, import.meta.url))
+const src = (p: string) =>
+  fileURLToPath(new URL(`../../packages/${p}/src/index.ts`, import.meta.url))
 
 export default defineProject({
   resolve: {

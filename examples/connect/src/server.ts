@@ -15,14 +15,20 @@ const sessionOf = (req: IncomingMessage) => {
   return sid ? (sessions.get(sid) ?? null) : null
 }
 
-export async function startConnectExample(port = Number(process.env.PORT ?? 3001), host = '127.0.0.1') {
+export async function startConnectExample(
+  port = Number(process.env.PORT ?? 3001),
+  host = '127.0.0.1',
+) {
   const app = connect()
   const server = createServer(app)
   await new Promise<void>((resolve) => server.listen(port, host, resolve))
   const url = `http://${host}:${(server.address() as AddressInfo).port}`
 
   const kustomerSecret = randomBytes(32).toString('base64url')
-  const sim = await kustomerSimulator({ secret: kustomerSecret, loginUrl: `${url}/sso/kustomer/login` }).listen(0, host)
+  const sim = await kustomerSimulator({
+    secret: kustomerSecret,
+    loginUrl: `${url}/sso/kustomer/login`,
+  }).listen(0, host)
 
   app.use(
     ssoMiddleware({
@@ -40,7 +46,9 @@ export async function startConnectExample(port = Number(process.env.PORT ?? 3001
     const email = query.get('email')
     if (!email) {
       res.setHeader('content-type', 'text/html; charset=utf-8')
-      res.end('<form><input name="email" type="email"><input type="hidden" name="returnTo" value="/"><button>Log in</button></form>')
+      res.end(
+        '<form><input name="email" type="email"><input type="hidden" name="returnTo" value="/"><button>Log in</button></form>',
+      )
       return
     }
     const sid = randomBytes(16).toString('hex')
@@ -48,7 +56,10 @@ export async function startConnectExample(port = Number(process.env.PORT ?? 3001
     const returnTo = query.get('returnTo') ?? '/'
     res.statusCode = 303
     res.setHeader('set-cookie', `sid=${sid}; HttpOnly; SameSite=Lax; Path=/`)
-    res.setHeader('location', returnTo.startsWith('/') && !returnTo.startsWith('//') ? returnTo : '/')
+    res.setHeader(
+      'location',
+      returnTo.startsWith('/') && !returnTo.startsWith('//') ? returnTo : '/',
+    )
     res.end()
   })
   app.use((req, res) => {

@@ -10,7 +10,9 @@ describe('the Connect example', () => {
 
   it('walks the Kustomer round trip on plain Connect + node:http', async () => {
     const portal = await (await fetch(`${running.kustomerUrl}/`)).text()
-    const login = new URL((/id="login" href="([^"]+)"/.exec(portal)?.[1] ?? '').replace(/&amp;/g, '&'))
+    const login = new URL(
+      (/id="login" href="([^"]+)"/.exec(portal)?.[1] ?? '').replace(/&amp;/g, '&'),
+    )
     const first = await fetch(login, { redirect: 'manual' })
     expect(first.status).toBe(302)
     const toLogin = new URL(first.headers.get('location') ?? '', running.url)

@@ -64,7 +64,11 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
 
   const links: VendorLink[] = [
     { name: 'Komo', href: '/komo', note: 'an embedded card that asks this app for a token' },
-    { name: 'Kustomer', href: v.kustomer.startUrl, note: "the knowledge-base portal's Login button" },
+    {
+      name: 'Kustomer',
+      href: v.kustomer.startUrl,
+      note: "the knowledge-base portal's Login button",
+    },
     { name: 'Konnec', href: v.konnec.startUrl, note: 'Konnec sends you to the Auth Redirect URL' },
     { name: 'Comm100', href: v.comm100.startUrl, note: "the agent console's SSO login" },
     { name: 'Bettermode', href: v.bettermode.startUrl, note: "the community's Log in button" },
@@ -85,7 +89,9 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
     ssoMiddleware<Request>({
       getUser: (req) => {
         const user = req.session.user
-        return user ? { id: user.id, email: user.email, name: user.name, emailVerified: true } : null
+        return user
+          ? { id: user.id, email: user.email, name: user.name, emailVerified: true }
+          : null
       },
       loginUrl: '/login',
       vendors,
@@ -104,15 +110,24 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
     res.type('html').send(komoPage(req.session.user ?? null, v.komo.hubOrigin, '/sso/komo/token'))
   })
   app.get('/login', (req, res) => {
-    const returnTo = typeof req.query.returnTo === 'string' && isSafeRelativePath(req.query.returnTo) ? req.query.returnTo : '/'
+    const returnTo =
+      typeof req.query.returnTo === 'string' && isSafeRelativePath(req.query.returnTo)
+        ? req.query.returnTo
+        : '/'
     res.type('html').send(loginPage(returnTo))
   })
   app.post('/login', express.urlencoded({ extended: false, limit: '8kb' }), (req, res, next) => {
     const body = req.body as Record<string, unknown>
     const email = typeof body.email === 'string' ? body.email.trim() : ''
     const name = typeof body.name === 'string' ? body.name.trim() : ''
-    const returnTo = typeof body.returnTo === 'string' && isSafeRelativePath(body.returnTo) ? body.returnTo : '/'
-    if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) || email.length > 200 || !name || name.length > 100) {
+    const returnTo =
+      typeof body.returnTo === 'string' && isSafeRelativePath(body.returnTo) ? body.returnTo : '/'
+    if (
+      !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email) ||
+      email.length > 200 ||
+      !name ||
+      name.length > 100
+    ) {
       res.status(400).type('html').send(loginPage(returnTo, 'Enter a valid email and a name.'))
       return
     }

@@ -28,7 +28,9 @@ export function realVendorsFromEnv(env: NodeJS.ProcessEnv): RealVendors {
     real.kustomer = {
       secret: env.KUSTOMER_KB_SECRET,
       portalUrl: portal.href,
-      allowedHosts: list(env.KUSTOMER_ALLOWED_HOSTS).length ? list(env.KUSTOMER_ALLOWED_HOSTS) : [portal.hostname],
+      allowedHosts: list(env.KUSTOMER_ALLOWED_HOSTS).length
+        ? list(env.KUSTOMER_ALLOWED_HOSTS)
+        : [portal.hostname],
     }
   }
   if (env.KONNEC_API_BASE_URL && env.KONNEC_ORG_ID && env.KONNEC_API_KEY) {
@@ -44,7 +46,9 @@ export function realVendorsFromEnv(env: NodeJS.ProcessEnv): RealVendors {
     real.comm100 = {
       secret: env.COMM100_SSO_SECRET,
       consoleUrl: console.href,
-      allowedHosts: list(env.COMM100_ALLOWED_HOSTS).length ? list(env.COMM100_ALLOWED_HOSTS) : [console.hostname],
+      allowedHosts: list(env.COMM100_ALLOWED_HOSTS).length
+        ? list(env.COMM100_ALLOWED_HOSTS)
+        : [console.hostname],
     }
   }
   if (env.BETTERMODE_SSO_KEY && env.BETTERMODE_COMMUNITY_URL) {

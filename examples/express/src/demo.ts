@@ -66,7 +66,11 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   const listening: ListeningSimulator[] = []
   const sims: RunningDemo['sims'] = {}
   const simulators: RunningDemo['simulators'] = {}
-  const start = async (name: keyof DemoVendors, sim: { listen(p?: number, h?: string): Promise<ListeningSimulator> }, i: number) => {
+  const start = async (
+    name: keyof DemoVendors,
+    sim: { listen(p?: number, h?: string): Promise<ListeningSimulator> },
+    i: number,
+  ) => {
     const l = await sim.listen(simPort(i), host)
     listening.push(l)
     simulators[name] = l.url
@@ -76,7 +80,11 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   try {
     const vendors = {} as DemoVendors
     if (real.komo) {
-      vendors.komo = { secret: real.komo.secret, hubOrigin: `https://${real.komo.hubHost}`, issuer: real.komo.issuer }
+      vendors.komo = {
+        secret: real.komo.secret,
+        hubOrigin: `https://${real.komo.hubHost}`,
+        issuer: real.komo.issuer,
+      }
     } else {
       const s = secret()
       sims.komo = komoSimulator({ secret: s })
@@ -97,7 +105,13 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       const apiKey = secret()
       sims.konnec = konnecSimulator({ orgId, apiKey, loginUrl: route('/konnec/login') })
       const origin = await start('konnec', sims.konnec, 2)
-      vendors.konnec = { apiBaseUrl: origin, orgId, apiKey, appUrl: `${origin}/`, startUrl: `${origin}/` }
+      vendors.konnec = {
+        apiBaseUrl: origin,
+        orgId,
+        apiKey,
+        appUrl: `${origin}/`,
+        startUrl: `${origin}/`,
+      }
     }
     if (real.comm100) {
       vendors.comm100 = { ...real.comm100, startUrl: real.comm100.consoleUrl }

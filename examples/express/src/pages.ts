@@ -36,7 +36,10 @@ function whoIsSignedIn(user: DemoUser | null, returnTo = '/'): string {
 
 export function homePage(user: DemoUser | null, links: VendorLink[]): string {
   const items = links
-    .map((l) => `<li><a href="${escapeHtml(l.href)}">${escapeHtml(l.name)}</a> <small>${escapeHtml(l.note)}</small></li>`)
+    .map(
+      (l) =>
+        `<li><a href="${escapeHtml(l.href)}">${escapeHtml(l.name)}</a> <small>${escapeHtml(l.note)}</small></li>`,
+    )
     .join('')
   return layout(
     'Home',

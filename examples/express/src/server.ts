@@ -6,7 +6,8 @@ const simulatorPortBase = Number(process.env.SIMULATOR_PORT_BASE ?? 4100)
 
 const demo = await startDemo({ port, host, simulatorPortBase })
 console.log(`@sso demo on ${demo.url}`)
-for (const [vendor, url] of Object.entries(demo.simulators)) console.log(`  ${vendor} simulator on ${url}`)
+for (const [vendor, url] of Object.entries(demo.simulators))
+  console.log(`  ${vendor} simulator on ${url}`)
 
 const stop = () => {
   demo.close().then(() => process.exit(0))

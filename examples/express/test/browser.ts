@@ -6,7 +6,9 @@ export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`)
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: apt-get install chromium, or set CHROMIUM_PATH`,
+    )
   }
   return chromium.launch({
     executablePath: CHROMIUM,

@@ -43,7 +43,11 @@ export class Client {
   }
 
   /** Requests and follows redirects (GET after 302/303) until a page answers. */
-  async go(input: string | URL, init: RequestInit = {}, maxHops = 10): Promise<{ url: string; response: Response; text: string }> {
+  async go(
+    input: string | URL,
+    init: RequestInit = {},
+    maxHops = 10,
+  ): Promise<{ url: string; response: Response; text: string }> {
     let url = new URL(input)
     let response = await this.request(url, init)
     for (let hop = 0; hop < maxHops && response.status >= 300 && response.status < 400; hop++) {
@@ -80,5 +84,10 @@ export function linkHref(html: string, text: string | RegExp, base: string): str
 /** The value of a hidden or text input. */
 export function inputValue(html: string, name: string): string | undefined {
   const m = new RegExp(`<input[^>]*name="${name}"[^>]*value="([^"]*)"`, 'i').exec(html)
-  return m?.[1]?.replace(/&amp;/g, '&').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>')
+  return m?.[1]
+    ?.replace(/&amp;/g, '&')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
 }

@@ -63,7 +63,9 @@ describe('a person walks every vendor flow in the demo, in Chromium', () => {
       await page.waitForURL(`${demo.url}/komo`)
       await page.getByRole('button', { name: 'Open card' }).click()
       await page.getByText(`Signed in to Komo as ${email}`).waitFor({ timeout: 10_000 })
-      expect(await page.locator('[data-komo-card]').getAttribute('data-komo-state')).toBe('signed-in')
+      expect(await page.locator('[data-komo-card]').getAttribute('data-komo-state')).toBe(
+        'signed-in',
+      )
     } finally {
       await context.close()
     }

@@ -20,7 +20,9 @@ describe('the demo, every vendor against its simulator over real HTTP', () => {
     const home = await client.go(demo.url)
     expect(home.text).toContain('You are not signed in')
     const vendorStart = await client.go(linkHref(home.text, vendor, demo.url))
-    expect(new URL(vendorStart.url).origin).toBe(demo.simulators[vendor.toLowerCase() as 'kustomer'])
+    expect(new URL(vendorStart.url).origin).toBe(
+      demo.simulators[vendor.toLowerCase() as 'kustomer'],
+    )
     const login = await client.go(linkHref(vendorStart.text, loginLink, vendorStart.url))
     expect(new URL(login.url).pathname).toBe('/login')
     const returnTo = inputValue(login.text, 'returnTo') ?? ''
@@ -42,7 +44,8 @@ describe('the demo, every vendor against its simulator over real HTTP', () => {
     // The token went only to the vendor's simulator, never anywhere else.
     const tokenHops = client.visited.filter((u) => /externalToken=|jwt=|refresh-token=/.test(u))
     expect(tokenHops.length).toBeGreaterThan(0)
-    for (const hop of tokenHops) expect(new URL(hop).origin).toBe(demo.simulators[vendor.toLowerCase() as 'kustomer'])
+    for (const hop of tokenHops)
+      expect(new URL(hop).origin).toBe(demo.simulators[vendor.toLowerCase() as 'kustomer'])
   })
 
   it('Komo: the token endpoint answers the signed-in session and the hub verifies it', async () => {
@@ -64,7 +67,9 @@ describe('the demo, every vendor against its simulator over real HTTP', () => {
       body: JSON.stringify({ token }),
     })
     expect(verified.status).toBe(200)
-    expect(await verified.json()).toMatchObject({ contact: { email: EMAIL, firstName: 'Ada', lastName: 'Lovelace' } })
+    expect(await verified.json()).toMatchObject({
+      contact: { email: EMAIL, firstName: 'Ada', lastName: 'Lovelace' },
+    })
   })
 
   it('Comm100 and Bettermode: logout runs through the app and ends the session', async () => {
@@ -87,7 +92,10 @@ describe('the demo, every vendor against its simulator over real HTTP', () => {
     const replay = await client.go(tokenUrl)
     expect(replay.response.status).toBeGreaterThanOrEqual(400)
     expect(replay.text).not.toContain('Signed in to Comm100')
-    expect(demo.sims.comm100?.events.at(-1)).toMatchObject({ type: 'refused', code: 'replayed_jti' })
+    expect(demo.sims.comm100?.events.at(-1)).toMatchObject({
+      type: 'refused',
+      code: 'replayed_jti',
+    })
   })
 
   it('Konnec refuses a reused refresh token', async () => {
