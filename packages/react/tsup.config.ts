@@ -6,6 +6,10 @@ export default defineConfig({
   dts: true,
   clean: true,
   sourcemap: true,
-  target: 'node20',
-  tsconfig: '../../tsconfig.build.json',
+  target: 'es2022',
+  tsconfig: 'tsconfig.build.json',
+  external: ['react', 'react-dom'],
+  // The hooks and provider run in the browser only: React Server Components must see a client
+  // boundary on the entry itself.
+  banner: { js: "'use client'" },
 })
