@@ -6,4 +6,5 @@ export default [
   'packages/testing',
   'examples/express',
   'examples/connect',
+  'examples/react-komo',
 ]

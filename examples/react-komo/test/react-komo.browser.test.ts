@@ -1,0 +1,65 @@
+import { fileURLToPath } from 'node:url'
+import type { Browser } from 'playwright-core'
+import { createServer, type ViteDevServer } from 'vite'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { type RunningDemo, startDemo } from '../../express/src/demo'
+import { launchChromium } from '../../express/test/browser'
+
+const root = fileURLToPath(new URL('..', import.meta.url))
+
+describe('examples/react-komo in Chromium', () => {
+  let demo: RunningDemo
+  let vite: ViteDevServer
+  let browser: Browser
+  let appUrl: string
+  beforeAll(async () => {
+    demo = await startDemo({ port: 0, real: {}, onEvent: () => {} })
+    process.env.DEMO_API_URL = demo.url
+    process.env.VITE_KOMO_HUB = demo.simulators.komo
+    vite = await createServer({
+      root,
+      configFile: `${root}/vite.config.ts`,
+      logLevel: 'error',
+      server: { port: 0, host: '127.0.0.1' },
+    })
+    await vite.listen()
+    appUrl = vite.resolvedUrls?.local[0]?.replace(/\/$/, '') ?? ''
+    browser = await launchChromium()
+  }, 60_000)
+  afterAll(async () => {
+    await browser?.close()
+    await vite?.close()
+    await demo?.close()
+  })
+
+  it('a person logs in, clicks the Komo card and sees "Signed in to Komo as <email>"', async () => {
+    const email = 'react.user@example.com'
+    const context = await browser.newContext()
+    try {
+      const page = await context.newPage()
+      await page.goto(appUrl)
+      await page.getByRole('button', { name: 'Open card' }).click()
+      await page.getByText('Sign in to your app to continue').waitFor({ timeout: 15_000 })
+      await page.getByLabel('Email').fill(email)
+      await page.getByLabel('Name').fill('React User')
+      await page.getByRole('button', { name: 'Log in' }).click()
+      await page.getByText(`Logged in as React User`).waitFor({ timeout: 15_000 })
+      await page.getByRole('button', { name: 'Open card' }).click()
+      await page.getByText(`Signed in to Komo as ${email}`).waitFor({ timeout: 15_000 })
+      expect(await page.locator('[data-komo-card]').getAttribute('data-komo-state')).toBe(
+        'signed-in',
+      )
+      expect(await page.evaluate(() => localStorage.length + sessionStorage.length)).toBe(0)
+      // Logging out makes the provider call komoEmbed.forgetUser(): the card is reset.
+      await page.getByRole('button', { name: 'Log out' }).click()
+      await page.waitForFunction(
+        () =>
+          document.querySelector('[data-komo-card]')?.getAttribute('data-komo-state') !==
+          'signed-in',
+      )
+      expect(await page.content()).not.toContain(`Signed in to Komo as ${email}`)
+    } finally {
+      await context.close()
+    }
+  })
+})

@@ -1,0 +1,231 @@
+import { SsoError } from './errors'
+
+/** What a token fetcher may resolve to: a bare token, or a token with its expiry. */
+export interface TokenResult {
+  /** The token handed to the embed SDK. Never empty. */
+  token: string
+  /** Expiry in unix seconds; when absent, the JWT's `exp` claim is used. */
+  expiresAt?: number | undefined
+}
+
+/**
+ * Asks your backend for a token. Reject (or throw) when there is no user; abort the request when
+ * `signal` fires.
+ *
+ * @example
+ * ```ts
+ * const fetchToken: TokenFetcher = async ({ signal }) => {
+ *   const res = await fetch('/api/chat-token', { method: 'POST', signal })
+ *   if (!res.ok) throw new Error(`HTTP ${res.status}`)
+ *   return res.json() // { token, expiresAt }
+ * }
+ * ```
+ */
+export type TokenFetcher = (context: { signal: AbortSignal }) => Promise<string | TokenResult>
+
+/**
+ * Where the last token request stands.
+ *
+ * @example
+ * ```ts
+ * const status: TokenStatus = store.getSnapshot().status // 'idle' | 'loading' | 'ready' | 'error'
+ * ```
+ */
+export type TokenStatus = 'idle' | 'loading' | 'ready' | 'error'
+
+/**
+ * The state a UI renders. A new object on every change, so it can be compared by reference.
+ *
+ * @example
+ * ```ts
+ * const { status, error } = store.getSnapshot()
+ * if (status === 'error') console.warn(error.code)
+ * ```
+ */
+export type TokenSnapshot =
+  | { status: 'idle' | 'loading' | 'ready'; error: null }
+  | { status: 'error'; error: SsoError }
+
+/**
+ * Options of {@link createTokenStore}.
+ *
+ * @example
+ * ```ts
+ * const options: TokenStoreOptions = { fetchToken: fetchTokenFrom('/sso/komo/token'), timeoutMs: 5000 }
+ * ```
+ */
+export interface TokenStoreOptions {
+  /** Gets a fresh token from your backend. Called at most once at a time. */
+  fetchToken: TokenFetcher
+  /** Give up on a request after this long, rejecting with `ERR_SSO_TIMEOUT` (default: `10000`). */
+  timeoutMs?: number
+  /** Fetch a new token this long before the cached one expires (default: `30000`). */
+  refreshLeewayMs?: number
+  /** The clock, in milliseconds (default: `Date.now`). */
+  now?: () => number
+}
+
+/**
+ * A framework-free token cache for embed SDKs that ask the page for a token.
+ *
+ * @example
+ * ```ts
+ * const store = createTokenStore({ fetchToken: fetchTokenFrom('/sso/komo/token') })
+ * sdk.setAuthRequestHandler(() => store.getToken())
+ * ```
+ */
+export interface TokenStore {
+  /** Calls `listener` after every snapshot change; returns the unsubscribe function. */
+  subscribe(listener: () => void): () => void
+  /** The current state. */
+  getSnapshot(): TokenSnapshot
+  /** The state during server rendering: always `idle`. */
+  getServerSnapshot(): TokenSnapshot
+  /**
+   * Resolves to a token: the cached one while it is valid, else the result of one shared
+   * request. Rejects with an {@link SsoError}; never resolves to an empty token.
+   */
+  getToken(): Promise<string>
+  /** Drops the cached token and cancels a request in flight (logout, user switch). */
+  clear(): void
+}
+
+const IDLE: TokenSnapshot = { status: 'idle', error: null }
+
+/** The JWT's `exp` claim, or NaN when the token is not a JWT with one. */
+function jwtExp(token: string): number {
+  try {
+    const payload = (token.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/')
+    return JSON.parse(atob(payload)).exp * 1
+  } catch {
+    return NaN
+  }
+}
+
+/**
+ * Creates a {@link TokenStore}: concurrent callers share one request, a token is reused until
+ * `refreshLeewayMs` before it expires, a hung request times out, and failures reject with an
+ * {@link SsoError}. Nothing is written to Web Storage.
+ *
+ * @example
+ * ```ts
+ * const store = createTokenStore({ fetchToken: fetchTokenFrom('/sso/komo/token') })
+ * const token = await store.getToken()
+ * store.subscribe(() => console.log(store.getSnapshot().status))
+ * ```
+ */
+export function createTokenStore({
+  fetchToken,
+  timeoutMs = 10_000,
+  refreshLeewayMs = 30_000,
+  now = Date.now,
+}: TokenStoreOptions): TokenStore {
+  const listeners = new Set<() => void>()
+  let snapshot = IDLE
+  let cached: { token: string; expiresAtMs: number } | undefined
+  let inflight: AbortController | undefined
+  let pending: Promise<string> | undefined
+
+  const publish = (next: TokenSnapshot) => {
+    snapshot = next
+    for (const listener of listeners) listener()
+  }
+  // A request that clear() cancelled was already replaced; it must not overwrite that state.
+  const settle = (controller: AbortController, next: TokenSnapshot) => {
+    if (inflight === controller) {
+      inflight = pending = undefined
+      publish(next)
+    }
+  }
+
+  return {
+    subscribe(listener) {
+      listeners.add(listener)
+      return () => {
+        listeners.delete(listener)
+      }
+    },
+    getSnapshot: () => snapshot,
+    getServerSnapshot: () => IDLE,
+    getToken() {
+      if (cached && now() < cached.expiresAtMs - refreshLeewayMs) {
+        return Promise.resolve(cached.token)
+      }
+      if (pending) return pending
+      const controller = new AbortController()
+      const { signal } = controller
+      const timer = setTimeout(
+        () => controller.abort(new SsoError('ERR_SSO_TIMEOUT', `No token in ${timeoutMs} ms`)),
+        timeoutMs,
+      )
+      inflight = controller
+      pending = Promise.race([
+        // Called inside the race so a fetcher that throws synchronously still rejects.
+        new Promise<string | TokenResult>((resolve) => resolve(fetchToken({ signal }))),
+        // Races the fetcher so one that ignores `signal` still cannot hang its callers.
+        new Promise<never>((_, reject) => {
+          signal.addEventListener('abort', () => reject(signal.reason))
+        }),
+      ]).then(
+        (result) => {
+          clearTimeout(timer)
+          // clear() may land between the fetcher resolving and this line; that token is stale.
+          signal.throwIfAborted()
+          const token = typeof result === 'string' ? result : result?.token
+          if (!token || typeof token !== 'string') {
+            throw new SsoError('ERR_SSO_BAD_RESPONSE', 'No token in the response')
+          }
+          // An unknown expiry gives NaN, and a NaN expiry is never reused.
+          const expiresAt = typeof result === 'object' ? result.expiresAt : undefined
+          cached = { token, expiresAtMs: (expiresAt ?? jwtExp(token)) * 1000 }
+          settle(controller, { status: 'ready', error: null })
+          return token
+        },
+        (cause: unknown) => {
+          clearTimeout(timer)
+          const error =
+            cause instanceof SsoError
+              ? cause
+              : new SsoError('ERR_SSO_TOKEN_FETCH', 'Token request failed', { cause })
+          settle(controller, { status: 'error', error })
+          throw error
+        },
+      )
+      publish({ status: 'loading', error: null })
+      return pending
+    },
+    clear() {
+      cached = undefined
+      const controller = inflight
+      inflight = pending = undefined
+      controller?.abort(new SsoError('ERR_SSO_CANCELLED', 'Token cache cleared'))
+      if (snapshot !== IDLE) publish(IDLE)
+    },
+  }
+}
+
+/**
+ * A {@link TokenFetcher} for an `@sso/middleware` token endpoint: POSTs to `tokenUrl` with
+ * same-origin cookies and no body (the server reads the session), and reads
+ * `{ token, expiresAt }`. A 401 rejects with `ERR_SSO_UNAUTHENTICATED`.
+ *
+ * @example
+ * ```ts
+ * const store = createTokenStore({ fetchToken: fetchTokenFrom('/sso/komo/token') })
+ * ```
+ */
+export function fetchTokenFrom(tokenUrl: string): TokenFetcher {
+  return async ({ signal }) => {
+    const res = await fetch(tokenUrl, {
+      method: 'POST',
+      credentials: 'same-origin',
+      signal,
+    })
+    if (!res.ok) {
+      const code = res.status === 401 ? 'ERR_SSO_UNAUTHENTICATED' : 'ERR_SSO_TOKEN_FETCH'
+      throw new SsoError(code, `Token endpoint answered ${res.status}`, { status: res.status })
+    }
+    // A body that is not JSON becomes an empty result, which the store rejects as a bad response.
+    return res.json().catch(() => '')
+  }
+}
