@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingMessage } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { komo, kustomer, type SsoUser, ssoMiddleware } from '@sso/middleware'
+import { isSafeRelativePath, komo, kustomer, type SsoUser, ssoMiddleware } from '@sso/middleware'
 import { kustomerSimulator } from '@sso/testing'
 import connect from 'connect'
 
@@ -56,13 +56,10 @@ export async function startConnectExample(
     const returnTo = query.get('returnTo') ?? '/'
     res.statusCode = 303
     res.setHeader('set-cookie', `sid=${sid}; HttpOnly; SameSite=Lax; Path=/`)
-    res.setHeader(
-      'location',
-      returnTo.startsWith('/') && !returnTo.startsWith('//') ? returnTo : '/',
-    )
+    res.setHeader('location', isSafeRelativePath(returnTo) ? returnTo : '/')
     res.end()
   })
-  app.use((req, res) => {
+  app.use((_req, res) => {
     res.setHeader('content-type', 'text/html; charset=utf-8')
     res.end(`<h1>Connect example</h1><p><a href="${sim.url}/">Kustomer</a></p>`)
   })
