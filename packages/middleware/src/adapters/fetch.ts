@@ -23,7 +23,7 @@ export interface SsoFetchHandler<Req extends Request = Request> {
 export function ssoHandler<Req extends Request = Request>(
   options: SsoOptions<Req>,
 ): SsoFetchHandler<Req> {
-  const core = createCore(options)
+  const core = createCore(options, 'ssoHandler()')
   const { prefix } = core
   const expose = options.exposeErrors ?? process.env.NODE_ENV !== 'production'
 

@@ -34,8 +34,8 @@ export interface SsoCore<Req> {
  * The framework-free engine: options checked and routes compiled once; per request it only
  * matches, calls the vendor and turns the result into a response description.
  */
-export function createCore<Req>(options: SsoOptions<Req>): SsoCore<Req> {
-  const config = resolveOptions(options)
+export function createCore<Req>(options: SsoOptions<Req>, where?: string): SsoCore<Req> {
+  const config = resolveOptions(options, where)
   const table = compileRoutes<Mounted<Req>>(
     config.basePath,
     config.vendors.flatMap((vendor) =>
@@ -145,7 +145,12 @@ export function createCore<Req>(options: SsoOptions<Req>): SsoCore<Req> {
           if (config.onLogout) await config.onLogout(request.raw, res)
         },
         emit(event) {
-          emit({ ...event, ...base })
+          // Only these fields, whatever a custom vendor passes: events never carry an email or token.
+          const safe: SsoEvent = { type: event.type, ...base }
+          if (typeof event.userId === 'string') safe.userId = event.userId
+          if (typeof event.jti === 'string') safe.jti = event.jti
+          if (typeof event.code === 'string') safe.code = event.code
+          emit(safe)
         },
       }
 

@@ -25,12 +25,16 @@ export interface ResolvedOptions<Req> {
   exposeErrors: boolean
 }
 
-const WHERE = 'ssoMiddleware()'
-
 /** Every check of the middleware's own options, once, at construction. */
-export function resolveOptions<Req>(options: SsoOptions<Req>): ResolvedOptions<Req> {
+export function resolveOptions<Req>(
+  options: SsoOptions<Req>,
+  WHERE = 'ssoMiddleware()',
+): ResolvedOptions<Req> {
   if (options === null || typeof options !== 'object') {
-    throw configError(WHERE, 'takes an options object: ssoMiddleware({ getUser, vendors: [...] }).')
+    throw configError(
+      WHERE,
+      `takes an options object: ${WHERE.slice(0, -2)}({ getUser, vendors: [...] }).`,
+    )
   }
   assertKnownOptions(options, KNOWN, WHERE)
   if (typeof options.getUser !== 'function') {
@@ -57,7 +61,7 @@ export function resolveOptions<Req>(options: SsoOptions<Req>): ResolvedOptions<R
     if (ids.has(vendor.id)) {
       throw configError(
         WHERE,
-        `vendor "${vendor.id}" is mounted twice; mount it once, or give one a different basePath in another ssoMiddleware().`,
+        `vendor "${vendor.id}" is mounted twice; mount it once, or give one a different basePath in another ${WHERE}.`,
       )
     }
     ids.add(vendor.id)

@@ -113,8 +113,11 @@ export function compileAllowList(entries: readonly string[], where: string): Hos
       const host = url.hostname
       if (exact.has(host)) return true
       for (const suffix of suffixes) {
-        // `x.suffix` at least: the bare suffix never matches.
-        if (host.length > suffix.length && host.endsWith(suffix)) return true
+        // `x.suffix` at least, every label a real one: the bare suffix never matches.
+        if (host.length > suffix.length && host.endsWith(suffix)) {
+          const labels = host.slice(0, -suffix.length).split('.')
+          if (labels.every((label) => HOST_LABEL.test(label))) return true
+        }
       }
       return false
     },

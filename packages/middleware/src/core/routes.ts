@@ -73,7 +73,7 @@ export function compileRoutes<T>(basePath: string, specs: readonly RouteSpec<T>[
       throw configError('route path', `${JSON.stringify(spec.path)} must start with "/".`)
     }
     const fullPath = `${basePath}${spec.path}`
-    const key = `${spec.method} ${fullPath.toLowerCase()}`
+    const key = `${spec.method} ${fullPath}`
     if (seen.has(key)) {
       throw configError(
         'ssoMiddleware({ vendors })',
@@ -82,7 +82,12 @@ export function compileRoutes<T>(basePath: string, specs: readonly RouteSpec<T>[
     }
     seen.add(key)
     try {
-      compiled.push({ method: spec.method, fullPath, match: match(fullPath), value: spec.value })
+      compiled.push({
+        method: spec.method,
+        fullPath,
+        match: match(fullPath, { sensitive: true }),
+        value: spec.value,
+      })
     } catch (cause) {
       throw configError('route path', describePathError(fullPath, cause))
     }
@@ -107,7 +112,7 @@ export function compileRoutes<T>(basePath: string, specs: readonly RouteSpec<T>[
         }
         if (!result) continue
         if (route.method !== method && !(route.method === 'GET' && method === 'HEAD')) {
-          allow = [...(allow ?? []), route.method]
+          allow = [...(allow ?? []), ...(route.method === 'GET' ? ['GET', 'HEAD'] : [route.method])]
           continue
         }
         const params: Record<string, string> = {}

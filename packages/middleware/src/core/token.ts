@@ -111,10 +111,17 @@ export function createSigner(
       ])
   } else {
     const { privateKey, algorithm: alg } = key as PrivateKeyOptions
-    if (!allowed.includes(alg) || alg === ('HS256' as string)) {
+    const asymmetric = allowed.filter((a) => a !== 'HS256')
+    if (asymmetric.length === 0) {
       throw configError(
         where,
-        `\`algorithm\` must be one of ${allowed.filter((a) => a !== 'HS256').join(', ')}; got ${JSON.stringify(alg)}.`,
+        'takes the shared secret the vendor issued as `secret`, not a private key.',
+      )
+    }
+    if (!asymmetric.includes(alg)) {
+      throw configError(
+        where,
+        `\`algorithm\` must be one of ${asymmetric.join(', ')}; got ${JSON.stringify(alg)}.`,
       )
     }
     algorithm = alg

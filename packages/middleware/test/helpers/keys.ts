@@ -124,7 +124,12 @@ export const ASYMMETRIC_KEYS = [
     privateJwk: RSA_PRIVATE_JWK,
     publicPem: RSA_PUBLIC_PEM,
   },
-  { alg: 'ES256', privatePem: EC_PRIVATE_PEM, privateJwk: EC_PRIVATE_JWK, publicPem: EC_PUBLIC_PEM },
+  {
+    alg: 'ES256',
+    privatePem: EC_PRIVATE_PEM,
+    privateJwk: EC_PRIVATE_JWK,
+    publicPem: EC_PUBLIC_PEM,
+  },
   {
     alg: 'EdDSA',
     privatePem: ED25519_PRIVATE_PEM,

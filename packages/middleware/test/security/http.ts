@@ -1,0 +1,112 @@
+import { Agent, type IncomingHttpHeaders, request } from 'node:http'
+import { connect } from 'node:net'
+
+/** One answer, read whole. */
+export interface Reply {
+  status: number
+  headers: IncomingHttpHeaders
+  body: string
+  /** Wall-clock time from sending to the last byte, in ms. */
+  ms: number
+}
+
+export interface Send {
+  method?: string
+  /** The request target exactly as sent (path and query, already encoded). */
+  path: string
+  headers?: Record<string, string>
+  body?: string
+  /** Fails the request (and so the test) when no answer comes in time. (default: 10 s) */
+  timeoutMs?: number
+}
+
+// Keep-alive, so a corpus of thousands of cases does not open thousands of sockets.
+const agent = new Agent({ keepAlive: true, maxSockets: 16 })
+
+/**
+ * Sends one request to 127.0.0.1:`port` with `node:http`, which (unlike `fetch`) lets a test
+ * choose any method, any `Host`/`Origin`/`Sec-Fetch-Site` header and any request target.
+ */
+export function send(port: number, init: Send): Promise<Reply> {
+  const started = performance.now()
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        agent,
+        method: init.method ?? 'GET',
+        path: init.path,
+        headers: init.headers,
+        timeout: init.timeoutMs ?? 10_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = []
+        res.on('data', (chunk: Buffer) => chunks.push(chunk))
+        res.on('error', reject)
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+            ms: performance.now() - started,
+          }),
+        )
+      },
+    )
+    req.on('timeout', () => req.destroy(new Error(`no answer to ${init.path} in time`)))
+    req.on('error', reject)
+    req.end(init.body)
+  })
+}
+
+/**
+ * Sends a raw request head byte for byte over TCP (for absolute-form targets such as
+ * `GET http://evil.com/sso/x HTTP/1.1`) and parses the status line and headers of the answer.
+ */
+export function sendRaw(port: number, head: string): Promise<Reply> {
+  const started = performance.now()
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1')
+    const chunks: Buffer[] = []
+    socket.setTimeout(5000, () => socket.destroy(new Error('raw request timed out')))
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
+    socket.on('error', reject)
+    socket.on('end', () => {
+      socket.end()
+      const text = Buffer.concat(chunks).toString('latin1')
+      const split = text.indexOf('\r\n\r\n')
+      const [statusLine = '', ...lines] = (split === -1 ? text : text.slice(0, split)).split('\r\n')
+      const headers: IncomingHttpHeaders = {}
+      for (const line of lines) {
+        const colon = line.indexOf(':')
+        if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim()
+      }
+      resolve({
+        status: Number(statusLine.split(' ')[1]),
+        headers,
+        body: split === -1 ? '' : text.slice(split + 4),
+        ms: performance.now() - started,
+      })
+    })
+    socket.write(`${head}\r\nConnection: close\r\n\r\n`, 'latin1')
+  })
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */
+export async function pool<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length)
+  let next = 0
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++
+      results[i] = await fn(items[i] as T, i)
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return results
+}

@@ -1,0 +1,83 @@
+// Independent judges of what the middleware answered. Written from DESIGN's security rules,
+// not from the middleware's code, so a shared mistake does not pass silently.
+
+/** Query parameters a vendor token travels in. */
+export const TOKEN_PARAMS = ['externalToken', 'jwt', 'refresh-token'] as const
+
+/** Anything that looks like a JWT (`eyJ` is base64url for `{"`). */
+export const JWT_PATTERN = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/
+
+/** Every error code DESIGN names, plus those the code base adds; pages and JSON carry one. */
+export const ERROR_CODE = /ERR_SSO_[A-Z_]+/
+
+/** The error code in an error page or JSON body, if any. */
+export function errorCode(body: string): string | undefined {
+  return ERROR_CODE.exec(body)?.[0]
+}
+
+/** The values of token parameters in a URL, and whether any value looks like a JWT. */
+export function tokensIn(url: URL): { name: string; value: string }[] {
+  const found: { name: string; value: string }[] = []
+  for (const [name, value] of url.searchParams) {
+    if ((TOKEN_PARAMS as readonly string[]).includes(name) || JWT_PATTERN.test(value)) {
+      found.push({ name, value })
+    }
+  }
+  if (JWT_PATTERN.test(url.hash)) found.push({ name: '#', value: url.hash })
+  return found
+}
+
+/**
+ * Is `url` a place the allow-list `entries` names (DESIGN rule 1)? `host` entries: `https:`,
+ * default port, that host; `*.suffix`: `https:`, default port, one or more labels before the
+ * suffix; origins: exactly that origin. Never userinfo.
+ */
+export function isAllowedDestination(url: URL, entries: readonly string[]): boolean {
+  if (url.username !== '' || url.password !== '') return false
+  return entries.some((entry) => {
+    if (entry.includes('://')) return url.origin === new URL(entry).origin
+    if (url.protocol !== 'https:' || url.port !== '') return false
+    if (entry.startsWith('*.')) {
+      const suffix = entry.slice(1).toLowerCase()
+      const label = url.hostname.slice(0, -suffix.length)
+      return url.hostname.endsWith(suffix) && label.length > 0 && !label.endsWith('.')
+    }
+    return url.hostname === entry.toLowerCase()
+  })
+}
+
+/**
+ * The Location string must mean the same host to every reader: a plain `scheme://host[:port]`
+ * authority, no backslash, no whitespace, no `@`, re-serialised as the WHATWG parser sees it.
+ */
+export function isUnambiguousAbsolute(location: string): boolean {
+  const m = /^(https?):\/\/([^/?#\\@\s]+)(?:[/?#]|$)/.exec(location)
+  if (!m) return false
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are the point
+  if (/[\s\u0000-\u001f\u007f-\uffff\\]/.test(location)) return false
+  const url = new URL(location)
+  return (m[2] as string).toLowerCase() === url.host
+}
+
+/**
+ * Why a relative return path is unsafe, or `undefined` when it is safe (DESIGN rule 2): one
+ * leading `/` (not `//`, `/\`), printable ASCII only, at most 2,048 characters, resolving to
+ * `origin` — also after one more round of percent-decoding, which a consumer may well apply.
+ */
+export function unsafeReturnPath(value: unknown, origin: string): string | undefined {
+  if (typeof value !== 'string') return 'not a string'
+  if (value.length === 0 || value.length > 2048) return 'empty or over 2,048 characters'
+  if (value[0] !== '/' || value[1] === '/' || value[1] === '\\') return 'not exactly one leading /'
+  if (!/^[\x21-\x7e]*$/.test(value)) return 'holds a control, space or non-ASCII character'
+  if (new URL(value, origin).origin !== origin) return 'resolves to another origin'
+  let decoded: string
+  try {
+    decoded = decodeURIComponent(value)
+  } catch {
+    return undefined
+  }
+  if (new URL(decoded, origin).origin !== origin) {
+    return `resolves to another origin once percent-decoded (${JSON.stringify(decoded.slice(0, 40))})`
+  }
+  return undefined
+}
