@@ -132,8 +132,8 @@ export interface SsoOptions<Req = unknown> {
   loginUrl?: string | ((returnTo: string, req: Req) => string)
   /** Where the routes are mounted; may hold path params, e.g. `/t/:tenant/sso`. (default: `'/sso'`) */
   basePath?: string
-  /** Runs before the vendors that sign users out redirect back. (default: none) */
-  onLogout?: (req: Req, res: unknown) => MaybePromise<void>
+  /** Runs before the vendors that sign users out redirect back; a returned promise is awaited. (default: none) */
+  onLogout?: (req: Req, res: unknown) => unknown
   /** Audit events; they never contain a token, secret or email. (default: none) */
   onEvent?: (event: SsoEvent) => void
   /** `'next'` hands request-time errors to the framework's error handler. (default: `'respond'`) */
