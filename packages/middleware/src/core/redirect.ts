@@ -134,6 +134,7 @@ export function checkRedirectUrl(
   allowList: HostAllowList,
   param: string,
   vendor?: string,
+  maxLength = MAX_URL_LENGTH,
 ): URL {
   const refuse = (why: string) =>
     new SsoError('ERR_SSO_REDIRECT_NOT_ALLOWED', `${param} ${why}`, {
@@ -141,7 +142,7 @@ export function checkRedirectUrl(
       userMessage: 'The link you followed points somewhere this site does not send sign-ins to.',
     })
   if (typeof raw !== 'string' || raw.length === 0) throw refuse('is missing.')
-  if (raw.length > MAX_URL_LENGTH) throw refuse(`is longer than ${MAX_URL_LENGTH} characters.`)
+  if (raw.length > maxLength) throw refuse(`is longer than ${maxLength} characters.`)
   if (hasForbiddenChars(raw)) throw refuse('holds characters a URL may not hold.')
   // Parsers disagree about authorities with these; no legitimate vendor URL has them.
   if (!/^https?:\/\/[^/?#@%]+(?:[/?#]|$)/i.test(raw)) {
@@ -160,16 +161,27 @@ export function checkRedirectUrl(
 
 /**
  * Is this a same-site relative path (DESIGN rule 2)? Exactly one leading `/` (not `//` or `/\`),
- * printable ASCII only, at most 2,048 characters, and no encoded slash or backslash right after
- * the leading one.
+ * printable ASCII only, at most 2,048 characters. The same holds for the path decoded once and
+ * twice more: whoever receives it (a vendor, the app's login page) may decode it again, and URL
+ * parsers drop tabs and newlines, so `/%09/evil.com` is `//evil.com` one decoding away.
  */
 export function isSafeRelativePath(value: unknown): boolean {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_PATH_LENGTH)
     return false
-  if (value.charCodeAt(0) !== 0x2f || hasForbiddenChars(value)) return false
-  const second = value.charCodeAt(1)
-  if (second === 0x2f) return false
-  const start = value.slice(1, 4).toLowerCase()
-  if (start.startsWith('%2f') || start.startsWith('%5c')) return false
+  if (hasForbiddenChars(value) || !startsWithOneSlash(value)) return false
+  let current = value
+  for (let round = 0; round < 3 && current.includes('%'); round++) {
+    try {
+      current = decodeURIComponent(current)
+    } catch {
+      break
+    }
+    if (!startsWithOneSlash(current.replace(/[\t\n\r]/g, ''))) return false
+  }
   return true
+}
+
+function startsWithOneSlash(value: string): boolean {
+  const second = value.charCodeAt(1)
+  return value.charCodeAt(0) === 0x2f && second !== 0x2f && second !== 0x5c
 }

@@ -1,7 +1,7 @@
 // The only module that decides what goes on the wire: status, headers, body. Every security
 // header (DESIGN rules 3 and 7) and the last redirect check live here and nowhere else.
 import { isSsoError, SsoError } from './errors'
-import { checkRedirectUrl, isSafeRelativePath } from './redirect'
+import { checkRedirectUrl, isSafeRelativePath, MAX_URL_LENGTH } from './redirect'
 import type { CoreOutcome, VendorResult } from './types'
 
 type Headers = [string, string][]
@@ -70,7 +70,8 @@ export function respondResult(result: VendorResult, vendor: string): CoreOutcome
         }
       } else if (allow !== 'configured') {
         try {
-          checkRedirectUrl(location, allow, 'redirect target', vendor)
+          // The target was checked against 4,096 characters before the token was added to it.
+          checkRedirectUrl(location, allow, 'redirect target', vendor, 4 * MAX_URL_LENGTH)
         } catch (error) {
           return errorOutcome(error as SsoError, 'html', false)
         }

@@ -180,8 +180,9 @@ export function konnec(options: KonnecOptions): Vendor {
             if (answer.type.includes('json') || /^\s*[{["]/.test(answer.text)) {
               try {
                 body = JSON.parse(answer.text)
-              } catch (cause) {
-                throw unavailable("Konnec's generate-token answer is not valid JSON.", 502, cause)
+              } catch {
+                // No cause: V8's SyntaxError message quotes the body, which holds the token.
+                throw unavailable("Konnec's generate-token answer is not valid JSON.")
               }
             }
             const token = readToken(body)

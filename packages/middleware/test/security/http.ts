@@ -37,7 +37,12 @@ export function send(port: number, init: Send): Promise<Reply> {
         agent,
         method: init.method ?? 'GET',
         path: init.path,
-        headers: init.headers,
+        // Node sends no length for a DELETE/OPTIONS body by default; the server would then
+        // read the body as the next request.
+        headers:
+          init.body === undefined
+            ? init.headers
+            : { ...init.headers, 'content-length': String(Buffer.byteLength(init.body)) },
         timeout: init.timeoutMs ?? 10_000,
       },
       (res) => {
@@ -80,7 +85,8 @@ export function sendRaw(port: number, head: string): Promise<Reply> {
       const headers: IncomingHttpHeaders = {}
       for (const line of lines) {
         const colon = line.indexOf(':')
-        if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim()
+        if (colon > 0)
+          headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim()
       }
       resolve({
         status: Number(statusLine.split(' ')[1]),

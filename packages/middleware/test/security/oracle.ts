@@ -29,8 +29,8 @@ export function tokensIn(url: URL): { name: string; value: string }[] {
 
 /**
  * Is `url` a place the allow-list `entries` names (DESIGN rule 1)? `host` entries: `https:`,
- * default port, that host; `*.suffix`: `https:`, default port, one or more labels before the
- * suffix; origins: exactly that origin. Never userinfo.
+ * default port, that host; `*.suffix`: `https:`, default port, one or more DNS labels before
+ * the suffix; origins: exactly that origin. Never userinfo.
  */
 export function isAllowedDestination(url: URL, entries: readonly string[]): boolean {
   if (url.username !== '' || url.password !== '') return false
@@ -39,8 +39,12 @@ export function isAllowedDestination(url: URL, entries: readonly string[]): bool
     if (url.protocol !== 'https:' || url.port !== '') return false
     if (entry.startsWith('*.')) {
       const suffix = entry.slice(1).toLowerCase()
-      const label = url.hostname.slice(0, -suffix.length)
-      return url.hostname.endsWith(suffix) && label.length > 0 && !label.endsWith('.')
+      if (!url.hostname.endsWith(suffix) || url.hostname.length <= suffix.length) return false
+      // One or more real DNS labels before the suffix.
+      return url.hostname
+        .slice(0, -suffix.length)
+        .split('.')
+        .every((label) => /^(?!-)[a-z0-9-]{1,63}(?<!-)$/.test(label))
     }
     return url.hostname === entry.toLowerCase()
   })

@@ -15,7 +15,7 @@ export type UpstreamAnswer =
   | { kind: 'latency'; ms: number }
   /** A 200 `application/json` body cut off mid-object. */
   | { kind: 'malformed' }
-  /** generate-token: a freshly issued refresh token as the body, mislabelled `application/json`. */
+  /** generate-token: a fresh (short) refresh token as the body, mislabelled `application/json`. */
   | { kind: 'mislabelled' }
   /** generate-token: `{"refreshToken": <token>}` with the token unquoted. */
   | { kind: 'unquoted' }
@@ -64,8 +64,9 @@ export async function startKonnecUpstream(): Promise<KonnecUpstream> {
         return
       }
       const answer = upstream.answer(action, upstream.calls.length)
-      const token = () => {
-        const t = `rt_${randomBytes(18).toString('base64url')}`
+      // A short token (as some APIs issue) is quoted whole in a JSON.parse message.
+      const token = (bytes = 18) => {
+        const t = `rt_${randomBytes(bytes).toString('base64url')}`
         upstream.issued.add(t)
         return t
       }
@@ -101,7 +102,7 @@ export async function startKonnecUpstream(): Promise<KonnecUpstream> {
         case 'mislabelled':
           if (action === 'update') return ok()
           res.setHeader('content-type', 'application/json')
-          res.end(token())
+          res.end(token(12))
           return
         case 'unquoted':
           if (action === 'update') return ok()

@@ -1,0 +1,168 @@
+// DESIGN rule 7 at the middleware's edge: what an app logs when it hands errors to its own
+// handler (`onError: 'next'` → `console.error(err)` prints the whole cause chain), what the
+// error pages say with details exposed, and what the audit events hold, for every failure.
+import { inspect } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { SsoUser } from '../../src/index'
+import { ALICE, SECRETS, type SecurityApp, startSecurityApp } from './app'
+import { send } from './http'
+import { JWT_PATTERN } from './oracle'
+import {
+  KONNEC_API_KEY,
+  type KonnecUpstream,
+  startKonnecUpstream,
+  type UpstreamAnswer,
+} from './upstream'
+
+const BOB: SsoUser = {
+  id: 'user-bob-7',
+  email: 'bob.unverified@example.com',
+  emailVerified: false,
+  username: 'bob.konnec.username',
+  name: 'Bob',
+}
+const LONG: SsoUser = { id: 'user-long-1', email: `${'l'.repeat(210)}@example.com`, name: 'Long' }
+
+interface Scenario {
+  what: string
+  path: string
+  user?: SsoUser | null | 'throw'
+  upstream?: UpstreamAnswer
+  /** The code the failure must carry. */
+  code: string
+}
+
+const kustomerTo = (url: string) =>
+  `/sso/kustomer/login?kustomerRedirectUri=${encodeURIComponent(url)}`
+
+const SCENARIOS: Scenario[] = [
+  {
+    what: 'a redirect target off the allow-list',
+    path: kustomerTo(`https://evil.com/?steal=${ALICE.email}`),
+    code: 'ERR_SSO_REDIRECT_NOT_ALLOWED',
+  },
+  { what: 'a malformed query', path: '/sso/konnec/login?x=%ZZ', code: 'ERR_SSO_BAD_REQUEST' },
+  {
+    what: 'an unverified email (Comm100)',
+    path: `/sso/comm100/login?redirect_url=${encodeURIComponent('https://dash11.comm100.io/cb')}`,
+    user: BOB,
+    code: 'ERR_SSO_EMAIL_UNVERIFIED',
+  },
+  {
+    what: 'an unverified email (Kustomer)',
+    path: kustomerTo('https://acme.kustomer.help/login'),
+    user: BOB,
+    code: 'ERR_SSO_EMAIL_UNVERIFIED',
+  },
+  {
+    what: 'an email over Bettermode’s limit',
+    path: '/sso/bettermode/login',
+    user: LONG,
+    code: 'ERR_SSO_USER_INVALID',
+  },
+  {
+    what: 'getUser throwing',
+    path: '/sso/bettermode/login',
+    user: 'throw',
+    code: 'ERR_SSO_GET_USER_FAILED',
+  },
+  ...(
+    [
+      ['Konnec answering 500', { kind: 'status', status: 500 }],
+      ['Konnec answering 503 twice', { kind: 'status', status: 503 }],
+      ['Konnec answering 401', { kind: 'status', status: 401 }],
+      ['Konnec resetting twice', { kind: 'reset' }],
+      ['Konnec hanging past the timeout', { kind: 'hang' }],
+      ['Konnec cutting its JSON short', { kind: 'malformed' }],
+      ['Konnec sending a bare token labelled JSON', { kind: 'mislabelled' }],
+      ['Konnec sending a token unquoted in JSON', { kind: 'unquoted' }],
+    ] as const
+  ).map(([what, upstream]) => ({
+    what,
+    path: '/sso/konnec/login',
+    user: BOB,
+    upstream,
+    code: 'ERR_SSO_VENDOR_UNAVAILABLE',
+  })),
+]
+
+let upstream: KonnecUpstream
+let respond: SecurityApp
+let next: SecurityApp
+beforeAll(async () => {
+  upstream = await startKonnecUpstream()
+  respond = await startSecurityApp({ upstream, exposeErrors: true, konnecTimeoutMs: 150 })
+  next = await startSecurityApp({ upstream, onError: 'next', konnecTimeoutMs: 150 })
+})
+afterAll(async () => {
+  await respond.close()
+  await next.close()
+  await upstream.close()
+})
+
+/** Every secret a failure could spill: keys, emails, usernames, tokens Konnec issued. */
+function secrets(): string[] {
+  return [
+    ...Object.values(SECRETS),
+    KONNEC_API_KEY,
+    ALICE.email,
+    BOB.email,
+    BOB.username as string,
+    LONG.email,
+    ...upstream.issued,
+  ]
+}
+
+function leaks(text: string): string[] {
+  const found = secrets().filter((s) => text.includes(s))
+  const jwt = JWT_PATTERN.exec(text)?.[0]
+  if (jwt) found.push(jwt)
+  // Part of a refresh token is a leak too (V8 quotes 10 characters of a long bad JSON body).
+  for (const token of upstream.issued) {
+    for (let i = 0; i + 10 <= token.length; i++) {
+      const part = token.slice(i, i + 10)
+      if (text.includes(part)) {
+        found.push(`part of a refresh token: ${part}`)
+        break
+      }
+    }
+  }
+  return [...new Set(found)]
+}
+
+describe('no token, secret, API key or email in any error, page or event (rule 7)', () => {
+  for (const scenario of SCENARIOS) {
+    it(`${scenario.what}: the page, the error handed to next(err) with its causes, and the events are clean`, async () => {
+      const getUser = () => {
+        if (scenario.user === 'throw') throw new Error('session store unavailable')
+        return scenario.user === undefined ? ALICE : scenario.user
+      }
+      upstream.answer = () => scenario.upstream ?? { kind: 'ok' }
+      respond.getUser = getUser
+      next.getUser = getUser
+      respond.events.length = 0
+      next.events.length = 0
+      next.errors.length = 0
+
+      const page = await send(respond.port, { path: scenario.path })
+      expect(page.status).toBeGreaterThanOrEqual(400)
+      expect(page.body).toContain(scenario.code)
+      expect(leaks(page.body), 'error page').toEqual([])
+      expect(leaks(JSON.stringify(page.headers)), 'headers').toEqual([])
+
+      const handed = await send(next.port, { path: scenario.path })
+      expect(handed.status).toBe(500)
+      expect(next.errors).toHaveLength(1)
+      const error = next.errors[0] as Error & { code?: string }
+      expect(error.code).toBe(scenario.code)
+      // What `console.error(err)` prints: message, stack and the whole cause chain.
+      const logged = inspect(error, { depth: Number.POSITIVE_INFINITY })
+      expect(leaks(logged), 'the error and its causes').toEqual([])
+      expect(leaks(String(error.message)), 'the message').toEqual([])
+
+      const events = JSON.stringify([...respond.events, ...next.events])
+      expect(respond.events.length).toBeGreaterThan(0)
+      expect(leaks(events), 'events').toEqual([])
+    })
+  }
+})

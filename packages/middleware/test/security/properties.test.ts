@@ -1,0 +1,663 @@
+// DESIGN rules 1, 7 and 8 as properties: whatever the query, headers, method and `getUser`
+// result, every route of every vendor answers without an undocumented 5xx, without an
+// unhandled rejection, and never with a token for anything but a complete, valid user.
+import fc from 'fast-check'
+import { decodeJwt } from 'jose'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { ssoHandler } from '../../src/index'
+import {
+  COMM100_HOSTS,
+  COMMUNITY_URL,
+  fixtureVendors,
+  KONNEC_APP_URL,
+  KUSTOMER_HOSTS,
+  type SecurityApp,
+  startSecurityApp,
+} from './app'
+import { EVIL } from './corpus'
+import { type Reply, send } from './http'
+import { errorCode, isAllowedDestination, JWT_PATTERN, tokensIn } from './oracle'
+import { type KonnecUpstream, startKonnecUpstream, type UpstreamAnswer } from './upstream'
+
+const NUM_RUNS = 200
+const KONNEC_TIMEOUT_MS = 150
+const DESTINATIONS = [
+  ...KUSTOMER_HOSTS,
+  ...COMM100_HOSTS,
+  new URL(COMMUNITY_URL).origin,
+  new URL(KONNEC_APP_URL).origin,
+]
+
+type VendorName = 'komo' | 'kustomer' | 'konnec' | 'comm100' | 'bettermode'
+
+interface Route {
+  vendor: VendorName
+  name: string
+  method: 'GET' | 'POST'
+  path: string
+  params: string[]
+  /** Issues a token on success. */
+  token: boolean
+}
+
+const ROUTES: Route[] = [
+  {
+    vendor: 'komo',
+    name: 'token',
+    method: 'POST',
+    path: '/sso/komo/token',
+    params: [],
+    token: true,
+  },
+  {
+    vendor: 'kustomer',
+    name: 'login',
+    method: 'GET',
+    path: '/sso/kustomer/login',
+    params: ['kustomerRedirectUri', 'trackingToken'],
+    token: true,
+  },
+  {
+    vendor: 'konnec',
+    name: 'login',
+    method: 'GET',
+    path: '/sso/konnec/login',
+    params: [],
+    token: true,
+  },
+  {
+    vendor: 'comm100',
+    name: 'login',
+    method: 'GET',
+    path: '/sso/comm100/login',
+    params: ['redirect_url', 'RelayState'],
+    token: true,
+  },
+  {
+    vendor: 'comm100',
+    name: 'logout',
+    method: 'GET',
+    path: '/sso/comm100/logout',
+    params: [],
+    token: false,
+  },
+  {
+    vendor: 'bettermode',
+    name: 'login',
+    method: 'GET',
+    path: '/sso/bettermode/login',
+    params: ['referrer_uri'],
+    token: true,
+  },
+  {
+    vendor: 'bettermode',
+    name: 'logout',
+    method: 'GET',
+    path: '/sso/bettermode/logout',
+    params: [],
+    token: false,
+  },
+]
+
+// ---------------------------------------------------------------------------------------------
+// Arbitraries
+
+/** Percent-encodes what a request target cannot carry; a lone surrogate becomes a bad sequence. */
+function toTarget(text: string): string {
+  let out = ''
+  for (const ch of text) {
+    if (/^[\x21-\x7e]$/.test(ch) && ch !== '#') out += ch
+    else {
+      try {
+        out += encodeURIComponent(ch)
+      } catch {
+        out += '%ED%A0%80'
+      }
+    }
+  }
+  return out
+}
+
+const printable = (max: number) => fc.stringMatching(new RegExp(`^[\\x20-\\x7e]{0,${max}}$`))
+
+const goodValues = fc.constantFrom(
+  'https://acme.kustomer.help/login?referralUrl=%2F',
+  'https://help.acme.com/',
+  'http://127.0.0.1:4001/cb',
+  'https://dash11.comm100.io/sso/callback',
+  'https://chat.acme.com/',
+  'http://localhost:4002/',
+  '/spaces/general',
+  'relay-1',
+)
+
+const badValues = fc.constantFrom(
+  `https://${EVIL}/`,
+  `//${EVIL}`,
+  `/%09/${EVIL}`,
+  `https://acme.kustomer.help@${EVIL}/`,
+  `https://${EVIL}\\.acme.kustomer.help/`,
+  'javascript:alert(1)',
+  `https://acme.kustomer.help.${EVIL}/`,
+  'https://acme\u3002kustomer\u3002help/',
+  'https://2130706433/',
+  'https://acme.kustomer.help:8443/',
+  'https://acme.kustomer.help/\r\nSet-Cookie: a=b',
+  'https://acme.kustomer.help/'.padEnd(5000, 'a'),
+)
+
+const anyValue = fc.oneof(
+  { weight: 3, arbitrary: goodValues },
+  { weight: 3, arbitrary: badValues },
+  { weight: 2, arbitrary: fc.string({ maxLength: 40 }) },
+  { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 20 }) },
+  { weight: 1, arbitrary: fc.webUrl() },
+)
+
+const paramNames = (route: Route) =>
+  fc.oneof(
+    { weight: 4, arbitrary: fc.constantFrom(...(route.params.length ? route.params : ['x'])) },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(
+        'kustomerRedirectUri',
+        'redirect_url',
+        'referrer_uri',
+        'RelayState',
+        'returnTo',
+        'jwt',
+        'externalToken',
+        'refresh-token',
+        'user',
+        'email',
+      ),
+    },
+    { weight: 1, arbitrary: fc.string({ maxLength: 8 }) },
+  )
+
+/** Values each route's own parameters take when the vendor sends a legitimate link. */
+const LEGIT: Record<string, string[]> = {
+  kustomerRedirectUri: [
+    'https://acme.kustomer.help/login?referralUrl=%2F',
+    'https://help.acme.com/',
+    'http://127.0.0.1:4001/cb',
+  ],
+  redirect_url: [
+    'https://dash11.comm100.io/sso/callback',
+    'https://chat.acme.com/',
+    'http://localhost:4002/',
+  ],
+  referrer_uri: ['/spaces/general', '/'],
+  trackingToken: ['tracking-1'],
+  RelayState: ['relay-1'],
+}
+
+/** The query a vendor would send for `route`, every parameter legitimate. */
+const legitQuery = (route: Route) =>
+  fc
+    .tuple(...route.params.map((p) => fc.constantFrom(...(LEGIT[p] ?? ['x']))))
+    .map((values) => values.map((v, i) => `${route.params[i]}=${encodeURIComponent(v)}`).join('&'))
+
+/** A raw query string: pairs encoded properly or left raw, plus junk a browser would never send. */
+const arbitraryQuery = (route: Route) =>
+  fc
+    .tuple(
+      fc.array(fc.tuple(paramNames(route), anyValue, fc.constantFrom('encoded', 'raw', 'double')), {
+        maxLength: 5,
+      }),
+      fc.constantFrom(
+        '',
+        '',
+        '',
+        '&',
+        '%',
+        '%ZZ',
+        '=',
+        '&&',
+        '%E0%A4',
+        '+',
+        ';',
+        '%C0%AF',
+        '&x=%FF',
+      ),
+    )
+    .map(([pairs, junk]) => {
+      const parts = pairs.map(([name, value, how]) => {
+        const enc =
+          how === 'encoded'
+            ? (s: string) => toTarget(s).replace(/[&=+?%]/g, (ch) => encodeURIComponent(ch))
+            : how === 'double'
+              ? (s: string) => encodeURIComponent(toTarget(s))
+              : toTarget
+        return `${enc(name)}=${enc(value)}`
+      })
+      return [...parts, junk].filter(Boolean).join('&')
+    })
+
+/** Half legitimate (so tokens are issued and judged), half arbitrary, sometimes both at once. */
+const queryFor = (route: Route) =>
+  fc.oneof(
+    { weight: 3, arbitrary: legitQuery(route) },
+    { weight: 3, arbitrary: arbitraryQuery(route) },
+    {
+      weight: 2,
+      arbitrary: fc
+        .tuple(legitQuery(route), arbitraryQuery(route))
+        .map(([a, b]) => [a, b].filter(Boolean).join('&')),
+    },
+  )
+
+const headersArb = (port: number): fc.Arbitrary<Record<string, string>> =>
+  fc.oneof(
+    { weight: 2, arbitrary: fc.constant<Record<string, string>>({}) },
+    {
+      weight: 2,
+      arbitrary: fc.constant<Record<string, string>>({
+        origin: `http://127.0.0.1:${port}`,
+        'sec-fetch-site': 'same-origin',
+      }),
+    },
+    { weight: 4, arbitrary: arbitraryHeaders(port) },
+  )
+
+const arbitraryHeaders = (port: number): fc.Arbitrary<Record<string, string>> =>
+  fc.record(
+    {
+      origin: fc.oneof(
+        fc.constant(`http://127.0.0.1:${port}`),
+        fc.constant(`HTTP://127.0.0.1:${port}`),
+        fc.constant('null'),
+        fc.constant(`https://${EVIL}`),
+        fc.constant(`http://127.0.0.1:${port}.${EVIL}`),
+        printable(30),
+      ),
+      'sec-fetch-site': fc.oneof(
+        fc.constantFrom('same-origin', 'same-site', 'cross-site', 'none', 'SAME-ORIGIN', ''),
+        printable(20),
+      ),
+      host: fc.constantFrom(`127.0.0.1:${port}`, EVIL, `${EVIL}:${port}`, 'localhost'),
+      cookie: printable(40),
+      'content-type': fc.constantFrom(
+        'application/json',
+        'text/plain',
+        'application/x-www-form-urlencoded',
+      ),
+      'x-forwarded-host': fc.constant(EVIL),
+      referer: fc.constant(`https://${EVIL}/`),
+    },
+    { requiredKeys: [] },
+  )
+
+type UserPlan =
+  | { kind: 'return'; value: unknown; delayMs: number }
+  | { kind: 'throw'; value: unknown; async: boolean }
+
+const emailArb = fc.oneof(
+  fc.emailAddress(),
+  fc.constantFrom('no-at-sign', '', '@', 'a@', `${'x'.repeat(250)}@example.com`),
+)
+
+const validUserArb = fc.record(
+  {
+    id: fc.stringMatching(/^[a-z0-9_-]{1,40}$/),
+    email: fc.emailAddress(),
+    emailVerified: fc.constantFrom(true, undefined),
+    name: fc.string({ minLength: 1, maxLength: 20 }),
+    username: fc.stringMatching(/^[a-z0-9.]{1,30}$/),
+  },
+  { requiredKeys: ['id', 'email'] },
+)
+
+const userishArb: fc.Arbitrary<unknown> = fc.oneof(
+  { weight: 6, arbitrary: validUserArb },
+  { weight: 2, arbitrary: fc.constantFrom(null, undefined) },
+  {
+    weight: 6,
+    arbitrary: fc.record(
+      {
+        id: fc.oneof(fc.string({ minLength: 1, maxLength: 60 }), fc.constant(''), fc.integer()),
+        email: fc.oneof(emailArb, fc.integer(), fc.constant(null)),
+        emailVerified: fc.oneof(fc.boolean(), fc.constant('yes'), fc.constant(undefined)),
+        name: fc.oneof(fc.string({ maxLength: 20 }), fc.integer()),
+        firstName: fc.string({ maxLength: 10 }),
+        lastName: fc.string({ maxLength: 10 }),
+        username: fc.oneof(fc.string({ maxLength: 300 }), fc.constant(['a'])),
+        picture: fc.oneof(fc.webUrl(), fc.string({ maxLength: 10 })),
+        tagline: fc.string({ maxLength: 10 }),
+      },
+      { requiredKeys: ['id'] },
+    ),
+  },
+  { weight: 1, arbitrary: fc.anything({ maxDepth: 1 }) },
+)
+
+const userPlanArb: fc.Arbitrary<UserPlan> = fc.oneof(
+  {
+    weight: 8,
+    arbitrary: fc.record({
+      kind: fc.constant('return' as const),
+      value: userishArb,
+      delayMs: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 15 })),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('throw' as const),
+      value: fc.oneof(
+        fc.constant(new Error('session store down')),
+        fc.constant('a string'),
+        fc.constant(undefined),
+        fc.constant({ code: 42 }),
+      ),
+      async: fc.boolean(),
+    }),
+  },
+)
+
+const upstreamArb: fc.Arbitrary<UpstreamAnswer> = fc.oneof(
+  { weight: 6, arbitrary: fc.constant({ kind: 'ok' } as const) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .constantFrom(400, 404, 500, 502, 503, 504)
+      .map((status) => ({ kind: 'status', status }) as const),
+  },
+  { weight: 1, arbitrary: fc.constant({ kind: 'reset' } as const) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'latency', ms: KONNEC_TIMEOUT_MS + 100 } as const) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom(
+      { kind: 'malformed' } as const,
+      { kind: 'mislabelled' } as const,
+      { kind: 'unquoted' } as const,
+    ),
+  },
+)
+
+const methodFor = (route: Route) =>
+  fc.oneof(
+    { weight: 8, arbitrary: fc.constant(route.method) },
+    {
+      weight: 3,
+      arbitrary: fc.constantFrom('GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'),
+    },
+  )
+
+const bodyArb = fc.oneof(
+  fc.constant(undefined),
+  fc.constant(JSON.stringify({ id: 'admin', email: 'admin@acme.example', emailVerified: true })),
+  fc.string({ maxLength: 60 }),
+)
+
+// ---------------------------------------------------------------------------------------------
+// Judges
+
+const STRING_FIELDS = ['email', 'name', 'firstName', 'lastName', 'username', 'picture', 'tagline']
+
+/** A complete, valid user for `vendor`, judged from DESIGN, not from the middleware's code. */
+function mayReceiveToken(vendor: VendorName, plan: UserPlan): boolean {
+  if (plan.kind !== 'return') return false
+  const u = plan.value
+  if (u === null || typeof u !== 'object' || Array.isArray(u)) return false
+  const r = u as Record<string, unknown>
+  if (typeof r.id !== 'string' || r.id === '') return false
+  for (const f of STRING_FIELDS) if (r[f] != null && typeof r[f] !== 'string') return false
+  if (r.emailVerified !== undefined && typeof r.emailVerified !== 'boolean') return false
+  if (vendor === 'konnec') return ((r.username as string) || r.id).length <= 256
+  const email = r.email
+  if (typeof email !== 'string' || !email.includes('@') || r.emailVerified === false) return false
+  return vendor === 'bettermode' ? email.length <= 200 && r.id.length <= 50 : true
+}
+
+interface Outcome {
+  status: number
+  location: string | undefined
+  body: string
+  head: boolean
+  passedOn: boolean
+}
+
+/** What the runs of a property saw, so a property that never reaches a token fails loudly. */
+const seen = { tokens: 0, getUserFailed: 0, konnecDown: 0, refused: 0 }
+
+function judge(route: Route, plan: UserPlan, out: Outcome, upstream: KonnecUpstream): string[] {
+  const problems: string[] = []
+  if (out.status >= 400 && out.status < 500) seen.refused++
+  const code = errorCode(out.body)
+  const threw = plan.kind === 'throw'
+  if (out.status >= 500) {
+    const getUserFailed =
+      out.status === 500 && threw && (out.head || code === 'ERR_SSO_GET_USER_FAILED')
+    const konnecDown =
+      route.vendor === 'konnec' &&
+      (out.status === 502 || out.status === 504) &&
+      (out.head || code === 'ERR_SSO_VENDOR_UNAVAILABLE')
+    if (getUserFailed) seen.getUserFailed++
+    if (konnecDown) seen.konnecDown++
+    if (!getUserFailed && !konnecDown) problems.push(`undocumented ${out.status} ${code ?? ''}`)
+  }
+  if (out.status >= 400 && !out.head && !out.passedOn && !code) {
+    problems.push(`a ${out.status} without an ERR_SSO_* code`)
+  }
+  // Every token in the answer, wherever it hides.
+  const tokens: string[] = []
+  if (out.location !== undefined) {
+    const url = new URL(out.location, 'http://app.invalid')
+    const found = tokensIn(url)
+    if (found.length > 0 && !isAllowedDestination(url, DESTINATIONS)) {
+      problems.push(`token sent to ${url.origin}`)
+    }
+    tokens.push(...found.map((t) => t.value))
+  }
+  const inBody = JWT_PATTERN.exec(out.body)?.[0]
+  if (inBody) tokens.push(inBody)
+  if (tokens.length === 0) return problems
+  seen.tokens++
+  if (!route.token) problems.push(`the ${route.name} route handed out a token`)
+  if (!mayReceiveToken(route.vendor, plan)) {
+    problems.push(`a token for ${JSON.stringify(plan).slice(0, 200)}`)
+    return problems
+  }
+  const user = (plan as { value: Record<string, unknown> }).value
+  for (const token of tokens) {
+    if (route.vendor === 'konnec') {
+      if (!upstream.issued.has(token)) problems.push('a refresh token Konnec never issued')
+      continue
+    }
+    const claims = decodeJwt(token)
+    if (claims.email !== user.email) problems.push('the token names another email')
+    if ((route.vendor === 'komo' || route.vendor === 'bettermode') && claims.sub !== user.id) {
+      problems.push('the token names another user')
+    }
+  }
+  return problems
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const rejections: unknown[] = []
+const onRejection = (reason: unknown) => rejections.push(reason)
+let upstream: KonnecUpstream
+let app: SecurityApp
+let plan: UserPlan = { kind: 'return', value: null, delayMs: 0 }
+
+function runGetUser(): unknown {
+  const current = plan
+  if (current.kind === 'throw') {
+    if (current.async) return Promise.reject(current.value)
+    throw current.value
+  }
+  if (current.delayMs === 0) return current.value
+  return new Promise((resolve) => setTimeout(() => resolve(current.value), current.delayMs))
+}
+
+beforeAll(async () => {
+  process.on('unhandledRejection', onRejection)
+  upstream = await startKonnecUpstream()
+  app = await startSecurityApp({ upstream, konnecTimeoutMs: KONNEC_TIMEOUT_MS })
+  app.getUser = runGetUser
+})
+afterAll(async () => {
+  process.off('unhandledRejection', onRejection)
+  await app.close()
+  await upstream.close()
+})
+beforeEach(() => {
+  Object.assign(seen, { tokens: 0, getUserFailed: 0, konnecDown: 0, refused: 0 })
+})
+afterEach(async () => {
+  // Let any stray rejection surface before judging the property that caused it.
+  await new Promise((resolve) => setTimeout(resolve, 20))
+  expect(rejections).toEqual([])
+})
+
+const header = (reply: Reply, name: string) => {
+  const value = reply.headers[name]
+  return Array.isArray(value) ? value.join(', ') : value
+}
+
+describe('every route of every vendor, over real HTTP, under arbitrary input', () => {
+  for (const route of ROUTES) {
+    it(`${route.method} ${route.path}: no undocumented 5xx, no unhandled rejection, no token without a complete valid user`, async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          methodFor(route),
+          queryFor(route),
+          headersArb(app.port),
+          userPlanArb,
+          upstreamArb,
+          bodyArb,
+          async (method, query, headers, userPlan, answer, body) => {
+            plan = userPlan
+            upstream.answer = () => answer
+            const reply = await send(app.port, {
+              method,
+              path: query ? `${route.path}?${query}` : route.path,
+              headers,
+              body: method === 'GET' || method === 'HEAD' ? undefined : body,
+              timeoutMs: 5000,
+            })
+            const problems = judge(
+              route,
+              userPlan,
+              {
+                status: reply.status,
+                location: header(reply, 'location'),
+                body: reply.body,
+                head: method === 'HEAD',
+                passedOn: header(reply, 'x-app') === 'not-found',
+              },
+              upstream,
+            )
+            if (problems.length) throw new Error(problems.join('; '))
+          },
+        ),
+        { numRuns: NUM_RUNS },
+      )
+      // The property reached the interesting outcomes, not only refusals.
+      if (route.token) expect(seen.tokens).toBeGreaterThan(0)
+      expect(seen.refused).toBeGreaterThan(0)
+      if (route.vendor === 'konnec') expect(seen.konnecDown).toBeGreaterThan(0)
+    })
+  }
+
+  it('any method and path under /sso: handed on or answered, never a 5xx or a token without a user', async () => {
+    const paths = fc.oneof(
+      fc.constantFrom(...ROUTES.map((r) => r.path)).map((p) => `${p}/`),
+      fc.constantFrom(...ROUTES.map((r) => r.path)).map((p) => p.toUpperCase()),
+      fc
+        .array(
+          fc.constantFrom('sso', 'komo', 'token', 'login', '..', '.', '%2F', '%00', '%ZZ', 'x'),
+          {
+            maxLength: 5,
+          },
+        )
+        .map((segments) => `/sso/${segments.join('/')}`),
+      fc.string({ maxLength: 30 }).map((s) => `/sso/${toTarget(s)}`),
+    )
+    await fc.assert(
+      fc.asyncProperty(
+        fc.constantFrom('GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'),
+        paths,
+        userPlanArb,
+        async (method, path, userPlan) => {
+          plan = userPlan
+          upstream.answer = () => ({ kind: 'ok' })
+          const reply = await send(app.port, { method, path, timeoutMs: 5000 })
+          const route =
+            ROUTES.find((r) => path.toLowerCase().startsWith(r.path)) ?? (ROUTES[0] as Route)
+          const problems = judge(
+            route,
+            userPlan,
+            {
+              status: reply.status,
+              location: header(reply, 'location'),
+              body: reply.body,
+              head: method === 'HEAD',
+              passedOn: header(reply, 'x-app') === 'not-found',
+            },
+            upstream,
+          )
+          if (problems.length) throw new Error(problems.join('; '))
+        },
+      ),
+      { numRuns: NUM_RUNS },
+    )
+  })
+})
+
+describe('the Fetch adapter (ssoHandler), in process, under the same arbitrary input', () => {
+  it('never throws, never answers an undocumented 5xx, never hands a token to an invalid user', async () => {
+    const handler = ssoHandler({
+      getUser: runGetUser as never,
+      vendors: fixtureVendors(upstream, KONNEC_TIMEOUT_MS),
+      loginUrl: '/login',
+    })
+    const routeArb = fc.constantFrom(...ROUTES)
+    await fc.assert(
+      fc.asyncProperty(
+        routeArb.chain((route) =>
+          fc.tuple(
+            fc.constant(route),
+            methodFor(route),
+            queryFor(route),
+            headersArb(80),
+            userPlanArb,
+            upstreamArb,
+          ),
+        ),
+        async ([route, method, query, headers, userPlan, answer]) => {
+          plan = userPlan
+          upstream.answer = () => answer
+          let request: Request
+          try {
+            const { host: _host, ...rest } = headers
+            request = new Request(`http://127.0.0.1${route.path}${query ? `?${query}` : ''}`, {
+              method,
+              headers: rest,
+            })
+          } catch {
+            return // A request the Fetch API itself cannot build never reaches a handler.
+          }
+          const response = await handler(request)
+          if (response === null) return
+          const problems = judge(
+            route,
+            userPlan,
+            {
+              status: response.status,
+              location: response.headers.get('location') ?? undefined,
+              body: await response.text(),
+              head: method === 'HEAD',
+              passedOn: false,
+            },
+            upstream,
+          )
+          if (problems.length) throw new Error(problems.join('; '))
+        },
+      ),
+      { numRuns: NUM_RUNS },
+    )
+  })
+})

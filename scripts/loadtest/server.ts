@@ -1,0 +1,139 @@
+// The server side of `pnpm loadtest`, run in its own process (node --expose-gc --import tsx):
+// the demo with every vendor simulated, and a Konnec-only app with a short timeout against a
+// Konnec simulator for the fault run. It talks to the load generator over IPC only, so its
+// sockets and memory are the app's alone.
+import { randomBytes } from 'node:crypto'
+import { createServer, type RequestListener, type Server } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { konnec, type SsoUser, ssoMiddleware } from '@sso/middleware'
+import { type KonnecFaultSpec, konnecSimulator, type ListeningSimulator } from '@sso/testing'
+import { startDemo } from '../../examples/express/src/demo'
+
+/** Konnec's per-call timeout in the fault app, and the wait before its one retry. */
+export const FAULT_TIMEOUT_MS = 300
+export const FAULT_RETRY_DELAY_MS = 50
+
+export type Request =
+  | { id: number; type: 'stats'; gc?: boolean }
+  | { id: number; type: 'inject'; faults: KonnecFaultSpec[] }
+  | { id: number; type: 'close' }
+
+export interface Stats {
+  rss: number
+  heapUsed: number
+  /** Open TCP connections (both ends of any loopback connection in this process count). */
+  sockets: number
+  /** Every active handle and request, by kind. */
+  resources: Record<string, number>
+  konnecCalls: { update: number; 'generate-token': number }
+}
+
+function listen(handler: RequestListener): Promise<{ server: Server; url: string }> {
+  const server = createServer(handler)
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })
+    })
+  })
+}
+
+const demo = await startDemo({ port: 0, real: {}, onEvent: () => {} })
+
+// The fault app: the app's server first, so the simulator knows its login URL.
+let faultHandler: RequestListener = (_req, res) => {
+  res.statusCode = 503
+  res.end()
+}
+const fault = await listen((req, res) => faultHandler(req, res))
+const orgId = 'load-org'
+const apiKey = randomBytes(24).toString('base64url')
+const sim = konnecSimulator({ orgId, apiKey, loginUrl: `${fault.url}/sso/konnec/login` })
+const simListening: ListeningSimulator = await sim.listen(0, '127.0.0.1')
+const middleware = ssoMiddleware({
+  // Each virtual user says who it is; the fault run is about Konnec, not sessions.
+  getUser: (req): SsoUser => {
+    const n =
+      String(req.headers['x-load-user'] ?? '0')
+        .replace(/\D/g, '')
+        .slice(0, 6) || '0'
+    return {
+      id: `load-${n}`,
+      email: `load-${n}@load.example`,
+      emailVerified: true,
+      name: `Load ${n}`,
+    }
+  },
+  vendors: [
+    konnec({
+      apiBaseUrl: simListening.url,
+      orgId,
+      apiKey,
+      appUrl: `${simListening.url}/`,
+      timeoutMs: FAULT_TIMEOUT_MS,
+      retryDelayMs: FAULT_RETRY_DELAY_MS,
+    }),
+  ],
+  onEvent: () => {},
+})
+faultHandler = (req, res) =>
+  middleware(req, res, () => {
+    res.statusCode = 404
+    res.end()
+  })
+
+async function stats(gc: boolean): Promise<Stats> {
+  const collect = (globalThis as { gc?: () => void }).gc
+  if (gc && collect) {
+    for (let i = 0; i < 3; i++) {
+      collect()
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+  const resources: Record<string, number> = {}
+  for (const kind of process.getActiveResourcesInfo()) resources[kind] = (resources[kind] ?? 0) + 1
+  const memory = process.memoryUsage()
+  return {
+    rss: memory.rss,
+    heapUsed: memory.heapUsed,
+    sockets: resources.TCPSocketWrap ?? 0,
+    resources,
+    konnecCalls: sim.calls,
+  }
+}
+
+process.on('message', async (message: Request) => {
+  const reply = (body: unknown) => process.send?.({ id: message.id, body })
+  switch (message.type) {
+    case 'stats':
+      reply(await stats(message.gc === true))
+      return
+    case 'inject':
+      sim.clearFaults()
+      for (const spec of message.faults) sim.inject(spec)
+      reply({ ok: true })
+      return
+    case 'close':
+      fault.server.closeAllConnections()
+      await Promise.all([
+        demo.close(),
+        simListening.close(),
+        new Promise<void>((resolve) => fault.server.close(() => resolve())),
+      ])
+      reply({ ok: true })
+      process.disconnect()
+      return
+  }
+})
+
+process.send?.({
+  type: 'ready',
+  demo: { url: demo.url, simulators: demo.simulators },
+  fault: {
+    url: fault.url,
+    konnec: simListening.url,
+    timeoutMs: FAULT_TIMEOUT_MS,
+    retryDelayMs: FAULT_RETRY_DELAY_MS,
+  },
+  gc: typeof (globalThis as { gc?: unknown }).gc === 'function',
+})
