@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The whole test suite, as the README's second command and CI run it: build, lint, typecheck,
-// packaging checks, then every vitest project (unit, integration and browser tests). The last
+// packaging checks, a short load and fault run, then every vitest project (unit, integration and browser tests). The last
 // line is `N passed, N failed`, read from vitest's JSON report, for CI.
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
@@ -20,6 +20,7 @@ for (const [label, args] of [
   ['lint', ['lint']],
   ['typecheck', ['typecheck']],
   ['packaging', ['check:packages']],
+  ['load and faults (short)', ['loadtest', '--short']],
 ]) {
   console.log(`\n── ${label} ──`)
   if (pnpm(...args) !== 0) {
