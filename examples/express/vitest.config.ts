@@ -1,16 +1,8 @@
-import { fileURLToPath } from 'node:url'
 import { defineProject } from 'vitest/config'
-
-const src = (p: string) =>
-  fileURLToPath(new URL(`../../packages/${p}/src/index.ts`, import.meta.url))
+import { sourceAliases } from '../../vitest.shared.ts'
 
 export default defineProject({
-  resolve: {
-    alias: {
-      '@sso/middleware': src('middleware'),
-      '@sso/testing': src('testing'),
-    },
-  },
+  resolve: { alias: sourceAliases },
   test: {
     name: 'example-express',
     environment: 'node',

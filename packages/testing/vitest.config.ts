@@ -1,12 +1,8 @@
-import { fileURLToPath } from 'node:url'
 import { defineProject } from 'vitest/config'
+import { sourceAliases } from '../../vitest.shared.ts'
 
 export default defineProject({
-  resolve: {
-    alias: {
-      '@sso/middleware': fileURLToPath(new URL('../middleware/src/index.ts', import.meta.url)),
-    },
-  },
+  resolve: { alias: sourceAliases },
   test: {
     name: 'testing',
     environment: 'node',
