@@ -1,17 +1,23 @@
 #!/usr/bin/env node
 // Packaging budgets, checked in CI (not timed tests): publint and @arethetypeswrong/cli clean for
 // every published package, @sso/middleware's runtime dependencies exactly jose and
-// path-to-regexp, and @sso/react within its size budget. Run after `pnpm build`.
+// path-to-regexp, @sso/react within its size budget, and the packed tarballs installed by npm
+// into an ESM and a CommonJS app that type-check and run (scripts/pack-consumers/). Run after
+// `pnpm build`.
 import { spawnSync } from 'node:child_process'
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
+import { checkPackedConsumers, PACKAGES } from './pack-consumers/run.mjs'
 
-const PACKAGES = ['packages/middleware', 'packages/react', 'packages/testing']
 const EXPECTED_DEPENDENCIES = {
   'packages/middleware': ['jose', 'path-to-regexp'],
   'packages/react': [],
   'packages/testing': ['jose'],
 }
+// Under `npx pnpm@…` pnpm may not be on PATH by name; npm_execpath points at the running one.
+const PNPM = process.env.npm_execpath?.includes('pnpm') ? process.env.npm_execpath : 'pnpm'
+const started = Date.now()
 let failed = false
+let missingDist = false
 const fail = (message) => {
   console.error(`✗ ${message}`)
   failed = true
@@ -20,6 +26,11 @@ const run = (cmd, args, cwd) => spawnSync(cmd, args, { cwd, stdio: 'inherit' }).
 
 for (const dir of PACKAGES) {
   const pkg = JSON.parse(readFileSync(`${dir}/package.json`, 'utf8'))
+  if (!existsSync(`${dir}/dist`)) {
+    fail(`${pkg.name}: no dist/ — run \`pnpm build\` first`)
+    missingDist = true
+    continue
+  }
   const deps = Object.keys(pkg.dependencies ?? {}).sort()
   const expected = EXPECTED_DEPENDENCIES[dir]
   if (JSON.stringify(deps) !== JSON.stringify(expected)) {
@@ -27,10 +38,10 @@ for (const dir of PACKAGES) {
   } else {
     console.log(`✓ ${pkg.name}: runtime dependencies [${deps.join(', ')}]`)
   }
-  if (!run('pnpm', ['exec', 'publint', '--strict'], dir)) fail(`${pkg.name}: publint`)
+  if (!run(PNPM, ['exec', 'publint', '--strict'], dir)) fail(`${pkg.name}: publint`)
   if (
     !run(
-      'pnpm',
+      PNPM,
       ['exec', 'attw', '--pack', '.', '--profile', 'node16', '--format', 'table-flipped'],
       dir,
     )
@@ -38,7 +49,20 @@ for (const dir of PACKAGES) {
     fail(`${pkg.name}: @arethetypeswrong/cli`)
   }
 }
-if (!run('node', ['scripts/size.mjs'], 'packages/react')) fail('@sso/react: size budget')
+
+if (!existsSync('packages/react/scripts/size.mjs')) {
+  fail('@sso/react: packages/react/scripts/size.mjs (the size budget) is missing')
+} else if (!run('node', ['scripts/size.mjs'], 'packages/react')) {
+  fail('@sso/react: size budget')
+}
+
+if (!missingDist) {
+  try {
+    await checkPackedConsumers()
+  } catch (error) {
+    fail(`packed consumers: ${error.message}`)
+  }
+}
 
 if (failed) process.exit(1)
-console.log('packaging checks passed')
+console.log(`packaging checks passed in ${((Date.now() - started) / 1000).toFixed(1)} s`)

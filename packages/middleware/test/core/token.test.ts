@@ -387,3 +387,26 @@ describe('checkLifetime', () => {
     expect(error).toMatchObject({ code: 'ERR_SSO_CONFIG', message })
   })
 })
+
+describe('HS256 signed with node:crypto', () => {
+  beforeEach(() => pinClock())
+  afterEach(() => unpinClock())
+
+  it('produces the very token jose would, byte for byte', async () => {
+    const { SignJWT } = await import('jose')
+    const signer = createSigner({ secret: HS256_SECRET }, 'test()')
+    const claims = { sub: 'user-1', email: 'ünïcödé@example.com', nested: { a: [1, 'b'] }, iat: 1 }
+    const ours = await signer.sign(claims, { expiresIn: 60, notBefore: true })
+    const expected = await new SignJWT({
+      sub: 'user-1',
+      email: 'ünïcödé@example.com',
+      nested: { a: [1, 'b'] },
+      iat: PINNED_SECONDS,
+      nbf: PINNED_SECONDS,
+      exp: PINNED_SECONDS + 60,
+    })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .sign(new TextEncoder().encode(HS256_SECRET))
+    expect(ours.token).toBe(expected)
+  })
+})
