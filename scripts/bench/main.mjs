@@ -1,7 +1,7 @@
 // `pnpm bench [--quick] [--rounds N] [--duration S] [--only ids] [--profile] [--write|--no-write]`
 //
 // Every figure is a ratio against a baseline measured in the same run: contenders alternate
-// (A B A B ...) over several rounds and the median of the per-round ratios is reported, so a
+// (A B, then B A) over several rounds and the median of the per-pair ratios is reported, so a
 // machine that is busier in minute three than in minute one moves both sides alike. Servers run
 // in child processes; load comes from autocannon in another process, on 127.0.0.1.
 import { spawnSync } from 'node:child_process'
@@ -164,12 +164,18 @@ async function runHttpGroup(title, servers, contenders, load) {
   }
 }
 
-/** A paired comparison of two contenders of a group: medians of the per-round ratios. */
+/** A paired comparison of two contenders of a group: medians of the ratios over A B | B A pairs of rounds. */
 function compare(runs, subject, baseline) {
   const a = runs[baseline]
   const b = runs[subject]
-  const ratios = b.map((run, i) => run.rps / a[i].rps)
-  const cpuRatios = b.map((run, i) => a[i].cpuPerRequest / run.cpuPerRequest)
+  // Rounds come in A B | B A pairs: a ratio over each pair's sums cancels a machine whose speed
+  // drifts during the pair, which otherwise favours whoever ran first.
+  const pairs = []
+  for (let i = 0; i + 1 < b.length; i += 2) pairs.push([i, i + 1])
+  if (b.length % 2 === 1) pairs.push([b.length - 1])
+  const sum = (list, idx, key) => idx.reduce((total, i) => total + list[i][key], 0)
+  const ratios = pairs.map((idx) => sum(b, idx, 'rps') / sum(a, idx, 'rps'))
+  const cpuRatios = pairs.map((idx) => sum(a, idx, 'cpuPerRequest') / sum(b, idx, 'cpuPerRequest'))
   return {
     ratio: median(ratios),
     min: Math.min(...ratios),
@@ -647,7 +653,7 @@ function writeBenchmarks() {
           `- **The machine was busy with other work when the run started** (1-minute load ${loadBefore[0].toFixed(1)} on ${os.cpus().length} cores before any benchmark process ran): expect wide spreads; trust the CPU/req column and re-run on a quiet machine before acting on a small miss.`,
         ]
       : []),
-    `- Settings: ${settings.rounds} rounds, ${settings.duration} s of load per contender per round after a ${settings.warmup} s warm-up, autocannon with ${settings.connections} connections on 127.0.0.1; ratios are medians of per-round ratios (spread in small print).`,
+    `- Settings: ${settings.rounds} rounds, ${settings.duration} s of load per contender per round after a ${settings.warmup} s warm-up, autocannon with ${settings.connections} connections on 127.0.0.1; ratios are medians over A B | B A pairs of rounds (spread in small print).`,
     '- "CPU/req ratio": the same comparison made with the server process\'s CPU time per request (baseline ÷ ours), which does not depend on whether the load generator kept up.',
     '',
     table,
