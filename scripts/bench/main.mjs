@@ -66,6 +66,9 @@ const settings = {
   // Many short rounds rather than a few long ones: a burst of other work on the machine then
   // spoils a round or two, and the median of the paired ratios shrugs it off.
   rounds: Number(flags.rounds ?? (quick ? 3 : 10)),
+  // The pass-through target is a 3% difference on a machine whose rounds swing by 30%: it takes
+  // twice the rounds for the median to settle (an A/A run needs as many to read 1.00).
+  passThroughRounds: Number(flags.rounds ?? (quick ? 3 : 20)),
   duration: Number(flags.duration ?? (quick ? 1 : 3)),
   warmup: quick ? 1 : 2,
   connections: Number(flags.connections ?? 64),
@@ -106,7 +109,7 @@ const profiles = []
  * Runs each contender (`{ key, label, server, request, expect }`) once per round, in order,
  * against a server started from `servers[contender.server]`. Returns per-contender runs.
  */
-async function runHttpGroup(title, servers, contenders, load) {
+async function runHttpGroup(title, servers, contenders, load, rounds = settings.rounds) {
   log(`\n── ${title} ──`)
   const started = {}
   try {
@@ -145,7 +148,7 @@ async function runHttpGroup(title, servers, contenders, load) {
       }
     }
     for (const c of contenders) await once(c, settings.warmup)
-    for (let round = 1; round <= settings.rounds; round++) {
+    for (let round = 1; round <= rounds; round++) {
       const line = []
       // A B, then B A: whoever runs second in a round (a warmer JIT, a busier scheduler) is not
       // always the same contender. An A/A run showed a fixed order alone moved a ratio by 8%.
@@ -241,6 +244,7 @@ async function sectionPassThrough(load) {
         },
       ],
       load,
+      settings.passThroughRounds,
     )
     addRow({
       id: `passthrough-${framework}`,
@@ -653,7 +657,7 @@ function writeBenchmarks() {
           `- **The machine was busy with other work when the run started** (1-minute load ${loadBefore[0].toFixed(1)} on ${os.cpus().length} cores before any benchmark process ran): expect wide spreads; trust the CPU/req column and re-run on a quiet machine before acting on a small miss.`,
         ]
       : []),
-    `- Settings: ${settings.rounds} rounds, ${settings.duration} s of load per contender per round after a ${settings.warmup} s warm-up, autocannon with ${settings.connections} connections on 127.0.0.1; ratios are medians over A B | B A pairs of rounds (spread in small print).`,
+    `- Settings: ${settings.rounds} rounds (${settings.passThroughRounds} for pass-through), ${settings.duration} s of load per contender per round after a ${settings.warmup} s warm-up, autocannon with ${settings.connections} connections on 127.0.0.1; ratios are medians over A B | B A pairs of rounds (spread in small print).`,
     '- "CPU/req ratio": the same comparison made with the server process\'s CPU time per request (baseline ÷ ours), which does not depend on whether the load generator kept up.',
     '',
     table,
