@@ -1,6 +1,12 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { type SsoEvent, type SsoOptions, type SsoUser, ssoMiddleware } from '../../src/index'
+import {
+  SsoError,
+  type SsoEvent,
+  type SsoOptions,
+  type SsoUser,
+  ssoMiddleware,
+} from '../../src/index'
 
 /** The fixed instant every vendor test signs at: 2026-01-01T00:00:00Z. */
 export const NOW = new Date('2026-01-01T00:00:00Z')
@@ -87,4 +93,20 @@ export function expectNoStoreHeaders(response: Response): void {
   if (h.get('pragma') !== 'no-cache') throw new Error(`pragma: ${h.get('pragma')}`)
   if (h.get('referrer-policy') !== 'no-referrer')
     throw new Error(`referrer-policy: ${h.get('referrer-policy')}`)
+}
+
+/** Runs a factory that must refuse its options; returns the SsoError after checking its code and message. */
+export function configErrorOf(build: () => unknown, message: RegExp): SsoError {
+  let caught: unknown
+  try {
+    build()
+  } catch (error) {
+    caught = error
+  }
+  if (!(caught instanceof SsoError)) throw new Error(`expected an SsoError, got ${String(caught)}`)
+  if (caught.code !== 'ERR_SSO_CONFIG')
+    throw new Error(`expected ERR_SSO_CONFIG, got ${caught.code}`)
+  if (!message.test(caught.message))
+    throw new Error(`message ${JSON.stringify(caught.message)} !~ ${message}`)
+  return caught
 }

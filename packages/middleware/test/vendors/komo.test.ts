@@ -1,8 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { importSPKI, jwtVerify } from 'jose'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { komo, SsoError } from '../../src/index'
-import { ALICE, NOW, NOW_S, SECRETS, startApp, type TestApp } from './harness'
+import { komo } from '../../src/index'
+import { ALICE, NOW, NOW_S, SECRETS, startApp, type TestApp, configErrorOf } from './harness'
 
 const post = (app: TestApp, init: RequestInit = {}) =>
   app.get('/sso/komo/token', { method: 'POST', ...init })
@@ -155,18 +155,8 @@ describe('komo configuration', () => {
       /`allowedOrigins` entries must be origins/,
     ],
   ])('refuses %j at construction with the fix', (options, message) => {
-    let caught: unknown
-    try {
-      komo(options as never)
-    } catch (error) {
-      caught = error
-    }
-    expect(caught).toBeInstanceOf(SsoError)
-    expect(caught).toMatchObject({
-      code: 'ERR_SSO_CONFIG',
-      message: expect.stringMatching(message),
-    })
-    expect((caught as Error).message).toMatch(/^komo\(\)/)
+    const caught = configErrorOf(() => komo(options as never), message)
+    expect(caught.message).toMatch(/^komo\(\)/)
   })
 
   it('accepts a short secret only with the loudly named escape hatch', () => {

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { konnec, type KonnecOptions, SsoError } from '../../src/index'
-import { ALICE, startApp, type TestApp } from './harness'
+import { konnec, type KonnecOptions } from '../../src/index'
+import { ALICE, startApp, type TestApp, configErrorOf } from './harness'
 import { KONNEC, startKonnecApi } from './konnec-api'
 
 describe('konnec', () => {
@@ -166,17 +166,7 @@ describe('konnec configuration', () => {
       /https/,
     ],
   ])('refuses %j at construction', (options, message) => {
-    let caught: unknown
-    try {
-      konnec(options as never)
-    } catch (error) {
-      caught = error
-    }
-    expect(caught).toBeInstanceOf(SsoError)
-    expect(caught).toMatchObject({
-      code: 'ERR_SSO_CONFIG',
-      message: expect.stringMatching(message),
-    })
-    expect((caught as Error).message).not.toContain('"k"')
+    const caught = configErrorOf(() => konnec(options as never), message)
+    expect(caught.message).not.toContain('"k"')
   })
 })
