@@ -17,6 +17,10 @@ const list = (value: string | undefined) =>
     .map((s) => s.trim())
     .filter(Boolean)
 
+/** The hosts a vendor may send tokens to: the listed ones, else the host of its own page. */
+const hostsOr = (value: string | undefined, page: URL) =>
+  list(value).length ? list(value) : [page.hostname]
+
 /** Reads real vendor credentials from the environment; absent ones stay simulated. */
 export function realVendorsFromEnv(env: NodeJS.ProcessEnv): RealVendors {
   const real: RealVendors = {}
@@ -28,9 +32,7 @@ export function realVendorsFromEnv(env: NodeJS.ProcessEnv): RealVendors {
     real.kustomer = {
       secret: env.KUSTOMER_KB_SECRET,
       portalUrl: portal.href,
-      allowedHosts: list(env.KUSTOMER_ALLOWED_HOSTS).length
-        ? list(env.KUSTOMER_ALLOWED_HOSTS)
-        : [portal.hostname],
+      allowedHosts: hostsOr(env.KUSTOMER_ALLOWED_HOSTS, portal),
     }
   }
   if (env.KONNEC_API_BASE_URL && env.KONNEC_ORG_ID && env.KONNEC_API_KEY) {
@@ -46,9 +48,7 @@ export function realVendorsFromEnv(env: NodeJS.ProcessEnv): RealVendors {
     real.comm100 = {
       secret: env.COMM100_SSO_SECRET,
       consoleUrl: console.href,
-      allowedHosts: list(env.COMM100_ALLOWED_HOSTS).length
-        ? list(env.COMM100_ALLOWED_HOSTS)
-        : [console.hostname],
+      allowedHosts: hostsOr(env.COMM100_ALLOWED_HOSTS, console),
     }
   }
   if (env.BETTERMODE_SSO_KEY && env.BETTERMODE_COMMUNITY_URL) {

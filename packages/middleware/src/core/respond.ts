@@ -76,12 +76,7 @@ export function respondResult(result: VendorResult, vendor: string): CoreOutcome
           return errorOutcome(error as SsoError, 'html', false)
         }
       }
-      return {
-        type: 'response',
-        status: 302,
-        headers: [...BASE_HEADERS, ['Location', location], ['Content-Length', '0']],
-        body: '',
-      }
+      return redirectOutcome(location)
     }
     case 'json':
       return {
@@ -100,7 +95,7 @@ export function respondResult(result: VendorResult, vendor: string): CoreOutcome
   }
 }
 
-/** A 302 to a location built by the core itself (the app's login page). */
+/** A 302 to a location already checked (a vendor's, or the app's login page built by the core). */
 export function redirectOutcome(location: string): CoreOutcome {
   return {
     type: 'response',

@@ -517,6 +517,23 @@ const header = (reply: Reply, name: string) => {
   return Array.isArray(value) ? value.join(', ') : value
 }
 
+/** Judges one HTTP reply by DESIGN's rules; throws with every problem found. */
+function judgeReply(route: Route, userPlan: UserPlan, method: string, reply: Reply): void {
+  const problems = judge(
+    route,
+    userPlan,
+    {
+      status: reply.status,
+      location: header(reply, 'location'),
+      body: reply.body,
+      head: method === 'HEAD',
+      passedOn: header(reply, 'x-app') === 'not-found',
+    },
+    upstream,
+  )
+  if (problems.length) throw new Error(problems.join('; '))
+}
+
 describe('every route of every vendor, over real HTTP, under arbitrary input', () => {
   for (const route of ROUTES) {
     it(`${route.method} ${route.path}: no undocumented 5xx, no unhandled rejection, no token without a complete valid user`, async () => {
@@ -538,19 +555,7 @@ describe('every route of every vendor, over real HTTP, under arbitrary input', (
               body: method === 'GET' || method === 'HEAD' ? undefined : body,
               timeoutMs: 5000,
             })
-            const problems = judge(
-              route,
-              userPlan,
-              {
-                status: reply.status,
-                location: header(reply, 'location'),
-                body: reply.body,
-                head: method === 'HEAD',
-                passedOn: header(reply, 'x-app') === 'not-found',
-              },
-              upstream,
-            )
-            if (problems.length) throw new Error(problems.join('; '))
+            judgeReply(route, userPlan, method, reply)
           },
         ),
         { numRuns: NUM_RUNS },
@@ -587,19 +592,7 @@ describe('every route of every vendor, over real HTTP, under arbitrary input', (
           const reply = await send(app.port, { method, path, timeoutMs: 5000 })
           const route =
             ROUTES.find((r) => path.toLowerCase().startsWith(r.path)) ?? (ROUTES[0] as Route)
-          const problems = judge(
-            route,
-            userPlan,
-            {
-              status: reply.status,
-              location: header(reply, 'location'),
-              body: reply.body,
-              head: method === 'HEAD',
-              passedOn: header(reply, 'x-app') === 'not-found',
-            },
-            upstream,
-          )
-          if (problems.length) throw new Error(problems.join('; '))
+          judgeReply(route, userPlan, method, reply)
         },
       ),
       { numRuns: NUM_RUNS },
