@@ -31,6 +31,11 @@ export interface DemoVendors {
 
 export interface DemoAppOptions {
   vendors: DemoVendors
+  /**
+   * The vendors that point at their real service. When any do, the login page and the front
+   * page warn that this password-less login signs anyone in to them. (default: none)
+   */
+  realVendors?: string[]
   /** Signs the session cookie. (default: random per start) */
   sessionSecret?: string
   /** Called when a demo user logs in (the demo registers them with simulators that need it). */
@@ -47,6 +52,7 @@ export function userIdFor(email: string): string {
 /** The demo: a real Express app with a real session, every vendor mounted under /sso. */
 export function createDemoApp(options: DemoAppOptions): express.Express {
   const v = options.vendors
+  const realVendors = options.realVendors ?? []
   const vendors: Vendor<Request>[] = [
     komo({ secret: v.komo.secret, issuer: v.komo.issuer }),
     kustomer({ secret: v.kustomer.secret, allowedHosts: v.kustomer.allowedHosts }),
@@ -69,7 +75,11 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
       href: v.kustomer.startUrl,
       note: "the knowledge-base portal's Login button",
     },
-    { name: 'Konnec', href: v.konnec.startUrl, note: 'Konnec sends you to the Auth Redirect URL' },
+    {
+      name: 'Konnec',
+      href: v.konnec.startUrl,
+      note: 'Konnec sends you to the Auth Redirect URL. Konnec never receives an email: it knows users by username, and this demo uses your email as the username, which is why the Konnec page shows it.',
+    },
     { name: 'Comm100', href: v.comm100.startUrl, note: "the agent console's SSO login" },
     { name: 'Bettermode', href: v.bettermode.startUrl, note: "the community's Log in button" },
   ]
@@ -104,7 +114,7 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
   )
 
   app.get('/', (req, res) => {
-    res.type('html').send(homePage(req.session.user ?? null, links))
+    res.type('html').send(homePage(req.session.user ?? null, links, realVendors))
   })
   app.get('/komo', (req, res) => {
     res.type('html').send(komoPage(req.session.user ?? null, v.komo.hubOrigin, '/sso/komo/token'))
@@ -114,7 +124,7 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
       typeof req.query.returnTo === 'string' && isSafeRelativePath(req.query.returnTo)
         ? req.query.returnTo
         : '/'
-    res.type('html').send(loginPage(returnTo))
+    res.type('html').send(loginPage(returnTo, undefined, realVendors))
   })
   app.post('/login', express.urlencoded({ extended: false, limit: '8kb' }), (req, res, next) => {
     const body = req.body as Record<string, unknown>
@@ -128,7 +138,10 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
       !name ||
       name.length > 100
     ) {
-      res.status(400).type('html').send(loginPage(returnTo, 'Enter a valid email and a name.'))
+      res
+        .status(400)
+        .type('html')
+        .send(loginPage(returnTo, 'Enter a valid email and a name.', realVendors))
       return
     }
     const user: DemoUser = { id: userIdFor(email), email, name }

@@ -11,6 +11,53 @@ export interface RealVendors {
   bettermode?: { secret: string; communityUrl: string }
 }
 
+/** The five vendors, as people name them (for messages and pages). */
+export const VENDOR_NAMES: Record<keyof RealVendors, string> = {
+  komo: 'Komo',
+  kustomer: 'Kustomer',
+  konnec: 'Konnec',
+  comm100: 'Comm100',
+  bettermode: 'Bettermode',
+}
+
+/** The variables that make each vendor real (names only: messages never hold a value). */
+const REAL_VARIABLES: Record<keyof RealVendors, string> = {
+  komo: 'KOMO_SSO_SECRET + KOMO_HUB_HOST',
+  kustomer: 'KUSTOMER_KB_SECRET + KUSTOMER_PORTAL_URL',
+  konnec: 'KONNEC_API_BASE_URL + KONNEC_ORG_ID + KONNEC_API_KEY',
+  comm100: 'COMM100_SSO_SECRET + COMM100_CONSOLE_URL',
+  bettermode: 'BETTERMODE_SSO_KEY + BETTERMODE_COMMUNITY_URL',
+}
+
+/**
+ * The demo's login page signs anyone in as any email they type, with no password. Against the
+ * simulators that is the point; against a real vendor it lets anyone who reaches the demo sign in
+ * there as any of its users. With real credentials loaded the demo refuses to start unless this
+ * variable is `1`.
+ */
+export const DEMO_LOGIN_FLAG = 'DEMO_LOGIN_WITHOUT_PASSWORD_I_UNDERSTAND'
+
+/** Whether the environment asks for the password-less demo login against real vendors. */
+export function demoLoginAllowedFromEnv(env: NodeJS.ProcessEnv): boolean {
+  return env[DEMO_LOGIN_FLAG] === '1'
+}
+
+/** The vendors that point at the real service, in a fixed order. */
+export function realVendorIds(real: RealVendors): (keyof RealVendors)[] {
+  return (Object.keys(VENDOR_NAMES) as (keyof RealVendors)[]).filter((id) => real[id])
+}
+
+/** Why the demo will not start with these real vendors and no flag, and what to do. */
+export function unsafeDemoLoginMessage(real: RealVendors): string {
+  const ids = realVendorIds(real)
+  const which = ids.map((id) => `${VENDOR_NAMES[id]} (${REAL_VARIABLES[id]})`).join(', ')
+  return [
+    `Refusing to start: real vendor credentials are loaded for ${which}, and the demo's login page signs anyone in as any email they type, with no password.`,
+    'Anyone who can reach the demo could then sign in to those vendors as any of your users.',
+    `To use the simulators, unset those variables. To run the demo login against the real vendors anyway (on your own machine, for a test), set ${DEMO_LOGIN_FLAG}=1.`,
+  ].join('\n')
+}
+
 const list = (value: string | undefined) =>
   (value ?? '')
     .split(',')

@@ -11,7 +11,15 @@ import {
   type ListeningSimulator,
 } from '@sso/testing'
 import { createDemoApp, type DemoVendors } from './app'
-import { type RealVendors, realVendorsFromEnv } from './config'
+import {
+  DEMO_LOGIN_FLAG,
+  demoLoginAllowedFromEnv,
+  type RealVendors,
+  realVendorIds,
+  realVendorsFromEnv,
+  unsafeDemoLoginMessage,
+  VENDOR_NAMES,
+} from './config'
 
 export interface DemoOptions {
   /** (default: `3000`; `0` picks a free port) */
@@ -22,11 +30,19 @@ export interface DemoOptions {
   simulatorPortBase?: number
   /** Real vendors (from the environment by default). */
   real?: RealVendors
+  /**
+   * Run the password-less demo login although real vendors are configured: anyone who reaches
+   * the demo can then sign in to them as anyone. Without it, real vendors make `startDemo`
+   * throw. (default: `DEMO_LOGIN_WITHOUT_PASSWORD_I_UNDERSTAND=1` in the environment)
+   */
+  demoLoginWithRealVendors?: boolean
   onEvent?: (event: SsoEvent) => void
 }
 
 export interface RunningDemo {
   url: string
+  /** The vendors that point at their real service (their names), empty with simulators only. */
+  realVendors: string[]
   /** The simulators' origins (only the simulated vendors). */
   simulators: Partial<Record<keyof DemoVendors, string>>
   /** The simulators themselves, for tests that inspect what they saw. */
@@ -42,6 +58,17 @@ export interface RunningDemo {
 
 const secret = () => randomBytes(32).toString('base64url')
 
+/** Thrown by `startDemo` when real vendors are configured and the demo login is not asked for. */
+export class UnsafeDemoLoginError extends Error {
+  readonly code = 'ERR_DEMO_LOGIN_UNSAFE'
+  /** The variable that allows it anyway. */
+  readonly variable = DEMO_LOGIN_FLAG
+  constructor(real: RealVendors) {
+    super(unsafeDemoLoginMessage(real))
+    this.name = 'UnsafeDemoLoginError'
+  }
+}
+
 /**
  * Starts the demo: the app's server first (so the simulators know its URL), then a simulator
  * for every vendor without real credentials, then the Express app on the app's server.
@@ -49,6 +76,10 @@ const secret = () => randomBytes(32).toString('base64url')
 export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo> {
   const host = options.host ?? '127.0.0.1'
   const real = options.real ?? realVendorsFromEnv(process.env)
+  const realVendors = realVendorIds(real).map((id) => VENDOR_NAMES[id])
+  // Checked before anything listens: the demo login must never front a real vendor by accident.
+  const allowed = options.demoLoginWithRealVendors ?? demoLoginAllowedFromEnv(process.env)
+  if (realVendors.length > 0 && !allowed) throw new UnsafeDemoLoginError(real)
   let handler: RequestListener = (_req, res) => {
     res.statusCode = 503
     res.end('starting')
@@ -141,6 +172,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
 
     handler = createDemoApp({
       vendors,
+      realVendors,
       onEvent: options.onEvent,
       // Comm100 signs in agents an admin created: the demo creates one per demo user.
       onLogin: (user) => sims.comm100?.addAgent(user.email),
@@ -153,6 +185,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
 
   return {
     url,
+    realVendors,
     simulators,
     sims,
     async close() {

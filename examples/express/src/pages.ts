@@ -19,7 +19,8 @@ const STYLE =
   'body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#222}' +
   'a{color:#0b57d0}ul{padding-left:1.2rem}li{margin:.4rem 0}label{display:block;margin:.6rem 0}' +
   'input{font:inherit;padding:.3rem;width:100%;max-width:22rem}button{font:inherit;padding:.3rem .9rem}' +
-  '.card{border:1px solid #ccc;border-radius:8px;padding:1rem;margin:1rem 0}small{color:#666}'
+  '.card{border:1px solid #ccc;border-radius:8px;padding:1rem;margin:1rem 0}small{color:#666}' +
+  '.warning{border:3px solid #b00020;background:#fdecea;color:#5f0010;border-radius:8px;padding:.8rem 1rem;margin:1rem 0}'
 
 export function layout(title: string, body: string, head = ''): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(
@@ -34,7 +35,22 @@ function whoIsSignedIn(user: DemoUser | null, returnTo = '/'): string {
     : `<p>You are not signed in. <a href="${escapeHtml(login)}">Log in</a> first, or follow a vendor link: the vendor sends you here to log in.</p>`
 }
 
-export function homePage(user: DemoUser | null, links: VendorLink[]): string {
+/**
+ * The warning shown while the password-less demo login fronts real vendors
+ * (`DEMO_LOGIN_WITHOUT_PASSWORD_I_UNDERSTAND=1`); empty with simulators only.
+ */
+export function realVendorWarning(realVendors: readonly string[]): string {
+  if (realVendors.length === 0) return ''
+  return `<div class="warning" role="alert" data-demo-warning><strong>Warning: real vendors, no password.</strong> This demo login accepts any email without a password, and ${escapeHtml(
+    realVendors.join(', '),
+  )} ${realVendors.length === 1 ? 'is' : 'are'} the real service, not a simulator: whoever reaches this page can sign in there as any user. It runs only because DEMO_LOGIN_WITHOUT_PASSWORD_I_UNDERSTAND=1 is set; keep it on your own machine.</div>`
+}
+
+export function homePage(
+  user: DemoUser | null,
+  links: VendorLink[],
+  realVendors: readonly string[] = [],
+): string {
   const items = links
     .map(
       (l) =>
@@ -43,18 +59,22 @@ export function homePage(user: DemoUser | null, links: VendorLink[]): string {
     .join('')
   return layout(
     'Home',
-    `<h1>@sso demo</h1>${whoIsSignedIn(user)}<h2>Vendors</h2><p>Each link starts the flow the way the vendor does.</p><ul>${items}</ul>`,
+    `<h1>@sso demo</h1>${realVendorWarning(realVendors)}${whoIsSignedIn(user)}<h2>Vendors</h2><p>Each link starts the flow the way the vendor does.</p><ul>${items}</ul>`,
   )
 }
 
-export function loginPage(returnTo: string, error?: string): string {
+export function loginPage(
+  returnTo: string,
+  error?: string,
+  realVendors: readonly string[] = [],
+): string {
   return layout(
     'Log in',
-    `<h1>Log in to the demo app</h1>${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}<form method="post" action="/login">
+    `<h1>Log in to the demo app</h1>${realVendorWarning(realVendors)}${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}<form method="post" action="/login">
 <input type="hidden" name="returnTo" value="${escapeHtml(returnTo)}">
 <label>Email <input name="email" type="email" required autocomplete="email"></label>
 <label>Name <input name="name" required autocomplete="name"></label>
-<button type="submit">Log in</button></form><p><small>Demo only: any email is accepted.</small></p>`,
+<button type="submit">Log in</button></form><p><small>Demo only: any email is accepted, with no password.</small></p>`,
   )
 }
 
@@ -80,7 +100,9 @@ komoEmbed.setAuthRequestHandler(async function () {
 </script><script async src="${escapeHtml(script)}"></script>`
   return layout(
     'Komo',
-    `<h1>Komo card</h1>${whoIsSignedIn(user, '/komo')}<div class="card" data-komo-card="demo"></div><p><a href="/">Back</a></p>`,
+    `<h1>Komo card</h1>${whoIsSignedIn(user, '/komo')}<p>Below is a Komo card, drawn by Komo's embed script (here the local simulator's). It waits for you: click <strong>Open card</strong>, and the embed asks this page who you are. The page's handler posts to <code>${escapeHtml(
+      tokenUrl,
+    )}</code>; logged in, it gets a signed token and the card shows you as the signed-in contact; logged out, the card asks you to sign in to the app.</p><div class="card" data-komo-card="demo"></div><p><a href="/">Back</a></p>`,
     loader,
   )
 }

@@ -343,7 +343,9 @@ export function konnecSimulator(options: KonnecSimulatorOptions): KonnecSimulato
         state: 'signed-in',
         email: username,
         body: html`<h1>Signed in to Konnec as ${username}</h1>
-<p>${user.name ?? username} · ${user.role}</p>`,
+<p>${user.name ?? username} · ${user.role}</p>
+<p>Konnec knows you by your username only: it never receives an email. If the username looks like
+an email, the app chose it as the username (the @sso demo does).</p>`,
       }),
     )
   }

@@ -1,0 +1,167 @@
+// The demo's login takes any email with no password. With real vendor credentials loaded it must
+// refuse to start unless DEMO_LOGIN_WITHOUT_PASSWORD_I_UNDERSTAND=1 says that login is wanted,
+// and then say so on the login page; with simulators only nothing changes.
+import { type ChildProcess, spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { DEMO_LOGIN_FLAG, realVendorsFromEnv } from '../src/config'
+import { startDemo, UnsafeDemoLoginError } from '../src/demo'
+
+const EXAMPLE = fileURLToPath(new URL('..', import.meta.url))
+const KOMO_SECRET = 'komo-real-secret-0123456789abcdef-not-for-logs'
+/** Real Komo credentials as a person would set them (see .env.example). */
+const REAL_KOMO = { KOMO_SSO_SECRET: KOMO_SECRET, KOMO_HUB_HOST: 'acme.komo.site' }
+const WARNING = 'Warning: real vendors, no password.'
+
+/** The environment without any vendor variable or the flag, whatever the test runner has. */
+function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [key, value] of Object.entries(process.env)) {
+    if (!/^(KOMO|KUSTOMER|KONNEC|COMM100|BETTERMODE)_/.test(key) && key !== DEMO_LOGIN_FLAG)
+      env[key] = value
+  }
+  return { ...env, PORT: '0', SIMULATOR_PORT_BASE: '0', NODE_ENV: 'development', ...extra }
+}
+
+interface Run {
+  child: ChildProcess
+  stdout: string
+  stderr: string
+  exit: Promise<number | null>
+}
+
+/** `src/server.ts`, as `pnpm demo` runs it (through tsx; the packages from their build). */
+function runServer(extra: Record<string, string>): Run {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    cwd: EXAMPLE,
+    env: cleanEnv(extra),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const run: Run = {
+    child,
+    stdout: '',
+    stderr: '',
+    exit: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
+  }
+  child.stdout?.on('data', (chunk) => {
+    run.stdout += String(chunk)
+  })
+  child.stderr?.on('data', (chunk) => {
+    run.stderr += String(chunk)
+  })
+  return run
+}
+
+/** Resolves with the demo's URL once the server prints it; rejects if it exits first. */
+async function demoUrl(run: Run, timeoutMs = 20_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const url = /@sso demo on (http:\/\/\S+)/.exec(run.stdout)?.[1]
+    if (url) return url
+    if (run.child.exitCode !== null) {
+      throw new Error(`the demo exited (${run.child.exitCode}): ${run.stderr}`)
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+  throw new Error(`the demo did not start in time: ${run.stdout}${run.stderr}`)
+}
+
+const running: Run[] = []
+afterEach(async () => {
+  vi.unstubAllEnvs()
+  for (const run of running.splice(0)) {
+    if (run.child.exitCode === null && run.child.signalCode === null && run.child.pid) {
+      process.kill(run.child.pid, 'SIGTERM')
+      await run.exit
+    }
+  }
+})
+
+describe('the demo with real vendor credentials', () => {
+  it('refuses to start without the flag: the message names the vendor, its variables and the flag, never the secret', async () => {
+    const run = runServer(REAL_KOMO)
+    running.push(run)
+    expect(await run.exit).toBe(1)
+    expect(run.stderr).toContain('Refusing to start')
+    expect(run.stderr).toContain('Komo (KOMO_SSO_SECRET + KOMO_HUB_HOST)')
+    expect(run.stderr).toContain(`${DEMO_LOGIN_FLAG}=1`)
+    expect(run.stderr).toContain('no password')
+    expect(run.stderr).not.toContain(KOMO_SECRET)
+    // A message, not a crash: no stack trace, and nothing was served.
+    expect(run.stderr).not.toMatch(/\n\s+at /)
+    expect(run.stdout).not.toContain('@sso demo on')
+  })
+
+  it('refuses every kind of real vendor, and any value of the flag but 1', async () => {
+    const env = {
+      KUSTOMER_KB_SECRET: 'k'.repeat(40),
+      KUSTOMER_PORTAL_URL: 'https://acme.kustomer.help/',
+      KONNEC_API_BASE_URL: 'https://api.konnec.to',
+      KONNEC_ORG_ID: 'acme',
+      KONNEC_API_KEY: 'konnec-api-key-not-for-logs',
+    }
+    for (const flag of [undefined, '', '0', 'true', 'yes']) {
+      vi.stubEnv(DEMO_LOGIN_FLAG, flag)
+      const error = await startDemo({ port: 0, real: realVendorsFromEnv(env) }).catch(
+        (e: unknown) => e,
+      )
+      expect(error, `flag ${String(flag)}`).toBeInstanceOf(UnsafeDemoLoginError)
+      const message = (error as Error).message
+      expect(message).toContain('Kustomer (KUSTOMER_KB_SECRET + KUSTOMER_PORTAL_URL)')
+      expect(message).toContain('Konnec (KONNEC_API_BASE_URL + KONNEC_ORG_ID + KONNEC_API_KEY)')
+      expect(message).toContain(`${DEMO_LOGIN_FLAG}=1`)
+      expect(message).not.toContain('konnec-api-key-not-for-logs')
+    }
+  })
+
+  it(`starts with ${DEMO_LOGIN_FLAG}=1 and warns on the login page (and the console)`, async () => {
+    const run = runServer({ ...REAL_KOMO, [DEMO_LOGIN_FLAG]: '1' })
+    running.push(run)
+    const url = await demoUrl(run)
+    const login = await fetch(`${url}/login?returnTo=%2Fkomo`)
+    expect(login.status).toBe(200)
+    const html = await login.text()
+    expect(html).toContain(WARNING)
+    expect(html).toContain('data-demo-warning')
+    expect(html).toMatch(/accepts any email without a password, and Komo is the real service/)
+    expect(html).toContain(`${DEMO_LOGIN_FLAG}=1`)
+    expect(html).not.toContain(KOMO_SECRET)
+    // The front page says it too, and the console.
+    expect(await (await fetch(url)).text()).toContain(WARNING)
+    expect(run.stderr).toContain('WARNING: real vendors (Komo)')
+    // Komo is real: no Komo simulator was started, the other four were.
+    expect(run.stdout).not.toContain('komo simulator')
+    expect(run.stdout).toContain('kustomer simulator')
+  })
+})
+
+describe('the demo with simulators only', () => {
+  it('starts without the flag, and no page carries the warning', async () => {
+    vi.stubEnv(DEMO_LOGIN_FLAG, undefined)
+    const demo = await startDemo({ port: 0, real: realVendorsFromEnv({}), onEvent: () => {} })
+    try {
+      expect(demo.realVendors).toEqual([])
+      expect(Object.keys(demo.simulators).sort()).toEqual(
+        ['bettermode', 'comm100', 'komo', 'konnec', 'kustomer'].sort(),
+      )
+      for (const path of ['/login?returnTo=%2F', '/']) {
+        const html = await (await fetch(`${demo.url}${path}`)).text()
+        expect(html).not.toContain(WARNING)
+        expect(html).not.toContain('data-demo-warning')
+      }
+    } finally {
+      await demo.close()
+    }
+  })
+
+  it('the flag changes nothing either', async () => {
+    const run = runServer({ [DEMO_LOGIN_FLAG]: '1' })
+    running.push(run)
+    const url = await demoUrl(run)
+    const html = await (await fetch(`${url}/login?returnTo=%2F`)).text()
+    expect(html).toContain('Log in to the demo app')
+    expect(html).not.toContain(WARNING)
+    expect(run.stderr).not.toContain('WARNING')
+    expect(run.stdout).toMatch(/komo simulator on http:\/\/127\.0\.0\.1:\d+/)
+  })
+})
