@@ -7,6 +7,7 @@ import {
 import { configError, SsoError } from '../core/errors'
 import type { SsoUser, Vendor, VendorContext } from '../core/types'
 import { compact, displayName } from '../core/user'
+import { callUpstream, pathSegment, upstreamUrl } from '../core/upstream'
 import { checkBaseUrl } from '../core/vendor-helpers'
 
 /** Options of `konnec()`. The API key stays on the server: it is never sent to a browser or logged. */
@@ -21,7 +22,7 @@ export interface KonnecOptions extends VendorBaseOptions<'login'> {
   appUrl?: string
   /** The role sent on every update. (default: `'USER'`) */
   role?: string
-  /** The Konnec username of a user. (default: `user.username`, else `user.id`) */
+  /** The Konnec username of a user: 1 to 256 characters, not `.` or `..`. (default: `user.username`, else `user.id`) */
   username?: (user: SsoUser) => string
   /** Reads the refresh token from generate-token's answer. (default: `refreshToken`, `refresh_token`, `token`, else the plain-text body) */
   readToken?: (body: unknown) => string | undefined
@@ -44,8 +45,8 @@ const KNOWN = [
   'paths',
   'claims',
 ]
-const RETRY_STATUSES = new Set([502, 503, 504])
 const MAX_BODY = 64 * 1024
+const MAX_USERNAME = 256
 
 function defaultReadToken(body: unknown): string | undefined {
   if (typeof body === 'string') return body.trim() || undefined
@@ -58,13 +59,17 @@ function defaultReadToken(body: unknown): string | undefined {
   return undefined
 }
 
-const unavailable = (message: string, status = 502, cause?: unknown) =>
+const USER_MESSAGE = 'Konnec is not answering right now. Try again in a moment.'
+
+const unavailable = (message: string) =>
   new SsoError('ERR_SSO_VENDOR_UNAVAILABLE', message, {
-    status,
     vendor: 'konnec',
-    cause,
-    userMessage: 'Konnec is not answering right now. Try again in a moment.',
+    userMessage: USER_MESSAGE,
   })
+
+/** A username that cannot reach Konnec as itself: the message names the field, never the value. */
+const invalidUsername = (problem: string) =>
+  new SsoError('ERR_SSO_USER_INVALID', `The Konnec \`username\` ${problem}.`, { vendor: 'konnec' })
 
 /**
  * Konnec: Konnec sends users to `GET {basePath}/konnec/login`; the server creates or updates the
@@ -105,46 +110,26 @@ export function konnec(options: KonnecOptions): Vendor {
   const { orgId, apiKey, role = 'USER', claims: hook } = options
   const readToken = options.readToken ?? defaultReadToken
   const headers = { 'content-type': 'application/json', 'x-org-id': orgId, 'x-api-key': apiKey }
-  const userBase = `${apiBaseUrl}/api/organization/${encodeURIComponent(orgId)}/user/`
+  // Checked once here: a dot segment would send every call to another endpoint.
+  const org = pathSegment(orgId, (problem) => configError(where, `\`orgId\` ${problem}.`))
 
-  /** One API call: a timeout, one retry on a connection error or 502/503/504. */
-  async function call(username: string, action: 'update' | 'generate-token', body?: string) {
-    const url = `${userBase}${encodeURIComponent(username)}/${action}`
-    for (let attempt = 1; ; attempt++) {
-      let response: Response
-      try {
-        response = await fetch(url, {
-          method: 'POST',
-          headers,
-          body,
-          signal: AbortSignal.timeout(timeoutMs),
-        })
-      } catch (error) {
-        if (isTimeout(error))
-          throw unavailable(`Konnec's ${action} call timed out after ${timeoutMs} ms.`, 504)
-        if (attempt === 1) {
-          await delay(retryDelayMs)
-          continue
-        }
-        throw unavailable(`Konnec's ${action} call failed to connect.`, 502, redact(error))
-      }
-      if (RETRY_STATUSES.has(response.status) && attempt === 1) {
-        await response.body?.cancel().catch(() => {})
-        await delay(retryDelayMs)
-        continue
-      }
-      let text: string
-      try {
-        text = await response.text()
-      } catch (error) {
-        if (isTimeout(error))
-          throw unavailable(`Konnec's ${action} answer timed out after ${timeoutMs} ms.`, 504)
-        throw unavailable(`Konnec's ${action} answer was cut off.`, 502, redact(error))
-      }
-      if (!response.ok) throw unavailable(`Konnec's ${action} call answered ${response.status}.`)
-      if (text.length > MAX_BODY) throw unavailable(`Konnec's ${action} answer is too large.`)
-      return { text, type: response.headers.get('content-type') ?? '' }
-    }
+  /** One API call through the shared upstream policy (timeout, no redirects, bounded body, one retry). */
+  function call(username: string, action: 'update' | 'generate-token', body?: string) {
+    return callUpstream(
+      {
+        url: upstreamUrl(apiBaseUrl, ['api', 'organization', org, 'user', username, action]),
+        headers,
+        body,
+      },
+      {
+        vendor: 'konnec',
+        label: `Konnec's ${action}`,
+        userMessage: USER_MESSAGE,
+        timeoutMs,
+        retryDelayMs,
+        maxBodyBytes: MAX_BODY,
+      },
+    )
   }
 
   return defineVendor(
@@ -159,25 +144,29 @@ export function konnec(options: KonnecOptions): Vendor {
           async handle(ctx: VendorContext) {
             const user = await ctx.requireUser()
             const username = options.username ? options.username(user) : user.username || user.id
-            if (typeof username !== 'string' || username.length === 0 || username.length > 256) {
+            if (
+              typeof username !== 'string' ||
+              username.length === 0 ||
+              username.length > MAX_USERNAME
+            ) {
               throw new SsoError(
                 'ERR_SSO_USER_INVALID',
-                'The Konnec username must be 1 to 256 characters.',
-                {
-                  vendor: 'konnec',
-                },
+                `The Konnec \`username\` must be 1 to ${MAX_USERNAME} characters.`,
+                { vendor: 'konnec' },
               )
             }
+            // Refuses "." and "..", which fetch would collapse into another endpoint.
+            const segment = pathSegment(username, invalidUsername)
             const profile = await withClaimsHook(
               compact({ name: displayName(user) ?? username, role, picture: user.picture }),
               hook,
               user,
               ctx,
             )
-            await call(username, 'update', JSON.stringify(profile))
-            const answer = await call(username, 'generate-token')
+            await call(segment, 'update', JSON.stringify(profile))
+            const answer = await call(segment, 'generate-token')
             let body: unknown = answer.text
-            if (answer.type.includes('json') || /^\s*[{["]/.test(answer.text)) {
+            if (answer.contentType.includes('json') || /^\s*[{["]/.test(answer.text)) {
               try {
                 body = JSON.parse(answer.text)
               } catch {
@@ -199,18 +188,4 @@ export function konnec(options: KonnecOptions): Vendor {
     },
     options.paths,
   )
-}
-
-function isTimeout(error: unknown): boolean {
-  return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')
-}
-
-/** Keeps a connection error's kind, never the URL (it holds the username) nor headers. */
-function redact(error: unknown): Error {
-  const code = (error as { cause?: { code?: unknown } })?.cause?.code
-  return new Error(typeof code === 'string' ? code : 'connection failed')
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms))
 }
