@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { konnec, type KonnecOptions } from '../../src/index'
+import { escapeHtml, konnec, type KonnecOptions } from '../../src/index'
 import { ALICE, startApp, type TestApp, configErrorOf } from './harness'
 import { KONNEC, startKonnecApi } from './konnec-api'
 
@@ -13,6 +13,8 @@ describe('konnec', () => {
   beforeEach(() => {
     api.setMode({ kind: 'ok' })
     api.calls.length = 0
+    api.requests.length = 0
+    api.streams.length = 0
   })
   afterEach(async () => {
     await app?.close()
@@ -22,6 +24,7 @@ describe('konnec', () => {
     app = await startApp({
       vendors: [konnec({ apiBaseUrl: api.url, ...KONNEC, retryDelayMs: 10, ...extra })],
       loginUrl: '/login',
+      exposeErrors: true,
     })
     return app
   }
@@ -123,6 +126,16 @@ describe('konnec', () => {
     expect(api.calls).toHaveLength(1)
   })
 
+  it.each([502, 503, 504])(
+    'gives up after exactly one retry of a %i that persists: two calls, then a 502',
+    async (status) => {
+      api.setMode({ kind: 'status', status })
+      const response = await login(await start())
+      await expectUnavailable(response, 502)
+      expect(api.calls.map((c) => c.action)).toEqual(['update', 'update'])
+    },
+  )
+
   it('answers 502, not 500, for a wrong API key', async () => {
     await expectUnavailable(await login(await start({ apiKey: 'wrong-key-0123456789' })), 502)
   })
@@ -146,6 +159,195 @@ describe('konnec', () => {
   })
 })
 
+describe('konnec upstream hardening', () => {
+  let api: Awaited<ReturnType<typeof startKonnecApi>>
+  /** Another origin: where a redirect would take the key. It must receive nothing. */
+  let elsewhere: Awaited<ReturnType<typeof startKonnecApi>>
+  let app: TestApp | undefined
+  beforeAll(async () => {
+    api = await startKonnecApi()
+    elsewhere = await startKonnecApi()
+  })
+  afterAll(async () => {
+    await api.close()
+    await elsewhere.close()
+  })
+  beforeEach(() => {
+    api.setMode({ kind: 'ok' })
+    for (const server of [api, elsewhere]) {
+      server.calls.length = 0
+      server.requests.length = 0
+      server.streams.length = 0
+    }
+  })
+  afterEach(async () => {
+    await app?.close()
+    app = undefined
+  })
+  const start = async (extra: Partial<KonnecOptions> = {}) => {
+    app = await startApp({
+      vendors: [konnec({ apiBaseUrl: api.url, ...KONNEC, retryDelayMs: 10, ...extra })],
+      exposeErrors: true,
+    })
+    return app
+  }
+  const login = async (a: TestApp) => a.get('/sso/konnec/login')
+  const expectUnavailable = async (response: Response, status: number, message: string) => {
+    expect(response.status).toBe(status)
+    const body = await response.text()
+    expect(body).toContain('ERR_SSO_VENDOR_UNAVAILABLE')
+    expect(body).toContain(escapeHtml(message))
+    expect(body).not.toContain(KONNEC.apiKey)
+    expect(body).not.toContain(ALICE.id)
+    expect(body).not.toContain('127.0.0.1')
+    expect(response.headers.get('location')).toBeNull()
+  }
+  /** Resolves when every answer body the API streamed has had its socket closed. */
+  const streamsClosed = () => Promise.all(api.streams.map((s) => s.closed))
+
+  describe('usernames become one safe path segment', () => {
+    it.each([
+      ['.', 'user.username'],
+      ['..', 'user.username'],
+      ['.', 'the username option'],
+      ['..', 'the username option'],
+    ])(
+      'refuses the username %j (from %s) with a 422 naming the field, calling nobody',
+      async (name, from) => {
+        const a = await start(from === 'the username option' ? { username: () => name } : {})
+        a.user = { ...ALICE, username: name }
+        const response = await login(a)
+        expect(response.status).toBe(422)
+        const body = await response.text()
+        expect(body).toContain('ERR_SSO_USER_INVALID')
+        expect(body).toContain(
+          escapeHtml(
+            'The Konnec `username` must not be "." or ".." (the URL parser would collapse it).',
+          ),
+        )
+        expect(response.headers.get('location')).toBeNull()
+        expect(api.requests).toEqual([])
+      },
+    )
+
+    it('refuses a username holding a lone surrogate with a 422, not a 500', async () => {
+      const a = await start()
+      a.user = { ...ALICE, username: 'al\uD800ice' }
+      const response = await login(a)
+      expect(response.status).toBe(422)
+      const body = await response.text()
+      expect(body).toContain('ERR_SSO_USER_INVALID')
+      expect(body).toContain('`username`')
+      expect(api.requests).toEqual([])
+    })
+
+    it.each([
+      ['%2e%2e', '%252e%252e'],
+      ['%2E.', '%252E.'],
+      ['...', '...'],
+      ['.alice', '.alice'],
+      ['a/../b', 'a%2F..%2Fb'],
+      ["o'neil!(x)*", 'o%27neil%21%28x%29%2A'],
+      ['é ~_-', '%C3%A9%20~_-'],
+    ])('sends the username %j as the one segment %s', async (name, segment) => {
+      const a = await start()
+      a.user = { ...ALICE, username: name }
+      const response = await login(a)
+      expect(response.status).toBe(302)
+      expect(api.requests).toEqual([
+        `/api/organization/${KONNEC.orgId}/user/${segment}/update`,
+        `/api/organization/${KONNEC.orgId}/user/${segment}/generate-token`,
+      ])
+      expect(api.calls.map((c) => c.username)).toEqual([name, name])
+    })
+  })
+
+  describe('redirects are never followed', () => {
+    it.each([301, 302, 303, 307, 308])(
+      'answers 502 to a %i from the API; the redirect target receives nothing',
+      async (status) => {
+        api.setMode({
+          kind: 'redirect',
+          status,
+          location: `${elsewhere.url}/api/organization/${KONNEC.orgId}/user/${ALICE.id}/update`,
+        })
+        const response = await login(await start())
+        await expectUnavailable(
+          response,
+          502,
+          `Konnec's update call answered a redirect (${status}); redirects are not followed.`,
+        )
+        expect(elsewhere.requests).toEqual([])
+        expect(api.calls.map((c) => c.action)).toEqual(['update'])
+      },
+    )
+  })
+
+  describe('answer bodies are bounded while they stream', () => {
+    it.each([true, false])(
+      'accepts an answer of exactly 64 KiB (Content-Length: %s)',
+      async (contentLength) => {
+        api.setMode({ kind: 'big', bytes: 64 * 1024, contentLength })
+        const response = await login(await start())
+        expect(response.status).toBe(302)
+        expect(api.streams[0]?.finished).toBe(true)
+      },
+    )
+
+    it.each([true, false])(
+      'refuses an answer of 64 KiB + 1 with a 502 (Content-Length: %s)',
+      async (contentLength) => {
+        api.setMode({ kind: 'big', bytes: 64 * 1024 + 1, contentLength })
+        await expectUnavailable(
+          await login(await start()),
+          502,
+          "Konnec's generate-token answer is too large.",
+        )
+        expect(api.calls.map((c) => c.action)).toEqual(['update', 'generate-token'])
+      },
+    )
+
+    it('refuses a Content-Length over the limit before reading, and closes the socket', async () => {
+      api.setMode({ kind: 'announce', contentLength: 400 * 1024 * 1024 })
+      // The body never comes: reading it would end in the 504 of the timeout.
+      await expectUnavailable(
+        await login(await start({ timeoutMs: 2000 })),
+        502,
+        "Konnec's generate-token answer is too large.",
+      )
+      await streamsClosed()
+      expect(api.streams).toHaveLength(1)
+    })
+
+    it('cancels an answer that never ends as soon as it passes the limit', async () => {
+      api.setMode({ kind: 'endless' })
+      await expectUnavailable(
+        await login(await start({ timeoutMs: 3000 })),
+        502,
+        "Konnec's generate-token answer is too large.",
+      )
+      await streamsClosed()
+      const [stream] = api.streams
+      expect(stream?.finished).toBe(false)
+      // Socket buffers on both sides hold a few MiB; the limit is what the middleware keeps.
+      expect(stream?.written).toBeLessThan(16 * 1024 * 1024)
+    })
+
+    it('stops reading a 64 MiB chunked answer early instead of buffering it', async () => {
+      api.setMode({ kind: 'big', bytes: 64 * 1024 * 1024, contentLength: false })
+      await expectUnavailable(
+        await login(await start()),
+        502,
+        "Konnec's generate-token answer is too large.",
+      )
+      await streamsClosed()
+      const [stream] = api.streams
+      expect(stream?.finished).toBe(false)
+      expect(stream?.written).toBeLessThan(16 * 1024 * 1024)
+    })
+  })
+})
+
 describe('konnec configuration', () => {
   it.each([
     [{ apiBaseUrl: 'http://api.konnec.to', orgId: 'o', apiKey: 'k' }, /must use https/],
@@ -164,6 +366,14 @@ describe('konnec configuration', () => {
         appUrl: 'javascript:alert(1)',
       },
       /https/,
+    ],
+    [
+      { apiBaseUrl: 'https://api.konnec.to', orgId: '..', apiKey: 'k' },
+      /^konnec\(\): `orgId` must not be "\." or "\.\." \(the URL parser would collapse it\)\.$/,
+    ],
+    [
+      { apiBaseUrl: 'https://api.konnec.to', orgId: '.', apiKey: 'k' },
+      /`orgId` must not be "\." or "\.\."/,
     ],
   ])('refuses %j at construction', (options, message) => {
     const caught = configErrorOf(() => konnec(options as never), message)
