@@ -82,6 +82,77 @@ describe('createTokenStore', () => {
     expect(fetchToken).toHaveBeenCalledTimes(2)
   })
 
+  describe('with the client clock off from the server clock', () => {
+    const TEN_MINUTES = 600
+
+    // The server signs a 120 s token at its own time; the store must count those 120 s itself.
+    function serverAt(skewSeconds: number) {
+      let n = 0
+      return vi.fn<TokenFetcher>(async () => {
+        const iat = nowSeconds() + skewSeconds
+        return { token: jwt({ sub: 'u1', n: ++n, iat, exp: iat + 120 }), expiresAt: iat + 120 }
+      })
+    }
+
+    it.each([
+      ['10 min behind', TEN_MINUTES],
+      ['10 min ahead of', -TEN_MINUTES],
+    ])(
+      'keeps a token for its exp - iat lifetime when the client is %s the server',
+      async (_, skew) => {
+        const fetchToken = serverAt(skew)
+        const store = createTokenStore({ fetchToken })
+
+        const first = await store.getToken()
+        vi.setSystemTime(START.getTime() + 89_999) // 120 s lifetime, 30 s leeway: reused for 90 s
+        expect(await store.getToken()).toBe(first)
+        expect(fetchToken).toHaveBeenCalledTimes(1)
+
+        vi.setSystemTime(START.getTime() + 90_000)
+        expect(await store.getToken()).not.toBe(first)
+        expect(fetchToken).toHaveBeenCalledTimes(2)
+      },
+    )
+
+    it('counts the lifetime from when the token arrived, not from when it was asked for', async () => {
+      const response = deferred<TokenResult>()
+      const fetchToken = vi
+        .fn<TokenFetcher>()
+        .mockReturnValueOnce(response.promise)
+        .mockResolvedValueOnce('next')
+      const store = createTokenStore({ fetchToken })
+      const iat = nowSeconds() + TEN_MINUTES
+
+      const pending = store.getToken()
+      await vi.advanceTimersByTimeAsync(5_000)
+      response.resolve({ token: jwt({ iat, exp: iat + 120 }), expiresAt: iat + 120 })
+      const token = await pending
+
+      vi.setSystemTime(START.getTime() + 5_000 + 89_999)
+      expect(await store.getToken()).toBe(token)
+      vi.setSystemTime(START.getTime() + 5_000 + 90_000)
+      expect(await store.getToken()).toBe('next')
+      expect(fetchToken).toHaveBeenCalledTimes(2)
+    })
+
+    it('compares expiresAt with the local clock when the token has no iat', async () => {
+      // Documented fallback: a client 10 min behind keeps such a token 10 min too long.
+      const fetchToken = vi.fn<TokenFetcher>(async () => ({
+        token: 'opaque',
+        expiresAt: nowSeconds() + 120,
+      }))
+      const store = createTokenStore({ fetchToken })
+
+      await store.getToken()
+      vi.setSystemTime(START.getTime() + 89_999)
+      await store.getToken()
+      expect(fetchToken).toHaveBeenCalledTimes(1)
+      vi.setSystemTime(START.getTime() + 90_000)
+      await store.getToken()
+      expect(fetchToken).toHaveBeenCalledTimes(2)
+    })
+  })
+
   it('never reuses a token whose expiry it cannot read', async () => {
     const fetchToken = vi.fn<TokenFetcher>(async () => 'opaque-token')
     const store = createTokenStore({ fetchToken })
@@ -237,6 +308,57 @@ describe('createTokenStore', () => {
   )
 })
 
+describe('createTokenStore clock', () => {
+  it('follows fake timers installed after the store was created', async () => {
+    const fetchToken = vi.fn<TokenFetcher>(async () => ({
+      token: 'opaque',
+      expiresAt: nowSeconds() + 3600,
+    }))
+    const store = createTokenStore({ fetchToken })
+    vi.useFakeTimers({ now: START })
+
+    await store.getToken()
+    vi.setSystemTime(START.getTime() + 3_570_000 - 1)
+    await store.getToken()
+    expect(fetchToken).toHaveBeenCalledTimes(1)
+    vi.setSystemTime(START.getTime() + 3_570_000) // 30 s before expiry
+    await store.getToken()
+    expect(fetchToken).toHaveBeenCalledTimes(2)
+  })
+
+  it('follows a Date.now spy installed after the store was created', async () => {
+    const fetchToken = vi.fn<TokenFetcher>(async () => ({ token: 'opaque', expiresAt: 2_000 }))
+    const store = createTokenStore({ fetchToken })
+    const now = vi.spyOn(Date, 'now').mockReturnValue(1_000_000)
+
+    await store.getToken()
+    now.mockReturnValue(1_969_999)
+    await store.getToken()
+    expect(fetchToken).toHaveBeenCalledTimes(1)
+    now.mockReturnValue(1_970_000)
+    await store.getToken()
+    expect(fetchToken).toHaveBeenCalledTimes(2)
+  })
+
+  it('uses the now option instead of Date.now when given', async () => {
+    let clock = 1_000_000
+    const fetchToken = vi.fn<TokenFetcher>(async () => ({
+      token: jwt({ iat: 5_000, exp: 5_120 }),
+      expiresAt: 5_120,
+    }))
+    const store = createTokenStore({ fetchToken, now: () => clock })
+    vi.spyOn(Date, 'now').mockReturnValue(0)
+
+    await store.getToken()
+    clock += 89_999
+    await store.getToken()
+    expect(fetchToken).toHaveBeenCalledTimes(1)
+    clock += 1
+    await store.getToken()
+    expect(fetchToken).toHaveBeenCalledTimes(2)
+  })
+})
+
 describe('fetchTokenFrom', () => {
   it('POSTs to the token URL with same-origin cookies and no body, and reads { token, expiresAt }', async () => {
     const fetch = stubTokenEndpoint(() => json({ token: 'abc', expiresAt: 1_900_000_000 }))
@@ -273,6 +395,63 @@ describe('fetchTokenFrom', () => {
       status: 503,
       message: 'Token endpoint answered 503',
     })
+  })
+
+  it.each([
+    ['ERR_SSO_FORBIDDEN', 403],
+    ['ERR_SSO_EMAIL_UNVERIFIED', 403],
+    ['ERR_SSO_METHOD_NOT_ALLOWED', 405],
+    ['ERR_SSO_INTERNAL', 500],
+  ])('rejects with the code the server answered (%s, %i) and its status', async (code, status) => {
+    stubTokenEndpoint(() =>
+      json({ error: { code, message: 'Cross-site request refused.' } }, status),
+    )
+    const store = createTokenStore({ fetchToken: fetchTokenFrom('/sso/komo/token') })
+
+    const error = await rejectionOf(store.getToken())
+    expect(error).toMatchObject({ code, status, message: `Token endpoint answered ${status}` })
+  })
+
+  it('keeps ERR_SSO_UNAUTHENTICATED for a 401 whatever code its body holds', async () => {
+    stubTokenEndpoint(() => json({ error: { code: 'ERR_SSO_FORBIDDEN' } }, 401))
+    const store = createTokenStore({ fetchToken: fetchTokenFrom('/sso/komo/token') })
+
+    expect(await rejectionOf(store.getToken())).toMatchObject({
+      code: 'ERR_SSO_UNAUTHENTICATED',
+      status: 401,
+    })
+  })
+
+  it.each([
+    ['a code that is not ours', { error: { code: 'EACCES' } }],
+    ['a lower-case code', { error: { code: 'err_sso_forbidden' } }],
+    ['a code with a token appended', { error: { code: 'ERR_SSO_FORBIDDEN eyJhbGciOi.x.y' } }],
+    ['a code over 60 characters', { error: { code: `ERR_SSO_${'A'.repeat(61)}` } }],
+    ['a code in an array', { error: { code: ['ERR_SSO_FORBIDDEN'] } }],
+    ['a bare string code', { code: 'ERR_SSO_FORBIDDEN' }],
+    ['null', null],
+  ])('falls back to ERR_SSO_TOKEN_FETCH for %s', async (_, body) => {
+    stubTokenEndpoint(() => json(body, 403))
+    const store = createTokenStore({ fetchToken: fetchTokenFrom('/sso/komo/token') })
+
+    expect(await rejectionOf(store.getToken())).toMatchObject({
+      code: 'ERR_SSO_TOKEN_FETCH',
+      status: 403,
+      message: 'Token endpoint answered 403',
+    })
+  })
+
+  it('never puts the error body in the message', async () => {
+    const token = jwt({ sub: 'u1', exp: 1_900_000_000 })
+    stubTokenEndpoint(() =>
+      json({ error: { code: 'ERR_SSO_FORBIDDEN', message: token }, token }, 403),
+    )
+    const store = createTokenStore({ fetchToken: fetchTokenFrom('/sso/komo/token') })
+
+    const error = await rejectionOf(store.getToken())
+    expect(error.code).toBe('ERR_SSO_FORBIDDEN')
+    expect(error.message).toBe('Token endpoint answered 403')
+    expect(JSON.stringify({ ...error, message: error.message })).not.toContain(token)
   })
 
   it('rejects a 200 that is not JSON with ERR_SSO_BAD_RESPONSE', async () => {

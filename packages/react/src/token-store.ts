@@ -4,7 +4,12 @@ import { SsoError } from './errors'
 export interface TokenResult {
   /** The token handed to the embed SDK. Never empty. */
   token: string
-  /** Expiry in unix seconds; when absent, the JWT's `exp` claim is used. */
+  /**
+   * Expiry in unix seconds; when absent, the JWT's `exp` claim is used. When the token is a JWT
+   * with `iat`, the store keeps it for `expiresAt - iat` from its arrival, measured on the local
+   * clock, so a client clock off from the server's does not matter; without `iat`, `expiresAt`
+   * is compared with the local clock (then a skewed client clock shifts the expiry by its skew).
+   */
   expiresAt?: number | undefined
 }
 
@@ -61,7 +66,7 @@ export interface TokenStoreOptions {
   timeoutMs?: number
   /** Fetch a new token this long before the cached one expires (default: `30000`). */
   refreshLeewayMs?: number
-  /** The clock, in milliseconds (default: `Date.now`). */
+  /** The clock, in milliseconds, read on every call (default: `Date.now()` at call time). */
   now?: () => number
 }
 
@@ -92,13 +97,13 @@ export interface TokenStore {
 
 const IDLE: TokenSnapshot = { status: 'idle', error: null }
 
-/** The JWT's `exp` claim, or NaN when the token is not a JWT with one. */
-function jwtExp(token: string): number {
+/** The JWT's payload (its `exp` and `iat` claims), or `{}` when the token is not a JWT. */
+function jwtClaims(token: string): { exp?: unknown; iat?: unknown } {
   try {
     const payload = (token.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/')
-    return JSON.parse(atob(payload)).exp * 1
+    return Object(JSON.parse(atob(payload)))
   } catch {
-    return NaN
+    return {}
   }
 }
 
@@ -118,8 +123,10 @@ export function createTokenStore({
   fetchToken,
   timeoutMs = 10_000,
   refreshLeewayMs = 30_000,
-  now = Date.now,
+  now,
 }: TokenStoreOptions): TokenStore {
+  // Looked up on every call, not captured: fake timers or a Date.now spy installed later apply.
+  const clock = now ?? (() => Date.now())
   const listeners = new Set<() => void>()
   let snapshot = IDLE
   let cached: { token: string; expiresAtMs: number } | undefined
@@ -148,7 +155,7 @@ export function createTokenStore({
     getSnapshot: () => snapshot,
     getServerSnapshot: () => IDLE,
     getToken() {
-      if (cached && now() < cached.expiresAtMs - refreshLeewayMs) {
+      if (cached && clock() < cached.expiresAtMs - refreshLeewayMs) {
         return Promise.resolve(cached.token)
       }
       if (pending) return pending
@@ -175,9 +182,15 @@ export function createTokenStore({
           if (!token || typeof token !== 'string') {
             throw new SsoError('ERR_SSO_BAD_RESPONSE', 'No token in the response')
           }
-          // An unknown expiry gives NaN, and a NaN expiry is never reused.
-          const expiresAt = typeof result === 'object' ? result.expiresAt : undefined
-          cached = { token, expiresAtMs: (expiresAt ?? jwtExp(token)) * 1000 }
+          const { exp, iat } = jwtClaims(token)
+          const expiresAt = Number((typeof result === 'object' && result.expiresAt) || exp)
+          // The lifetime the server granted (exp - iat), counted from now on our own clock, so a
+          // client clock behind or ahead of the server's neither keeps a token the vendor already
+          // refuses nor drops a fresh one. Without `iat` only the server's expiry against our
+          // clock is left. An unknown expiry gives NaN, and a NaN expiry is never reused.
+          const expiresAtMs =
+            Number(iat) > 0 ? clock() + (expiresAt - Number(iat)) * 1000 : expiresAt * 1000
+          cached = { token, expiresAtMs }
           settle(controller, { status: 'ready', error: null })
           return token
         },
@@ -207,7 +220,9 @@ export function createTokenStore({
 /**
  * A {@link TokenFetcher} for an `@sso/middleware` token endpoint: POSTs to `tokenUrl` with
  * same-origin cookies and no body (the server reads the session), and reads
- * `{ token, expiresAt }`. A 401 rejects with `ERR_SSO_UNAUTHENTICATED`.
+ * `{ token, expiresAt }`. A 401 rejects with `ERR_SSO_UNAUTHENTICATED`; another error answer
+ * rejects with the server's own code from its `{"error":{"code"}}` body (e.g.
+ * `ERR_SSO_FORBIDDEN`), or `ERR_SSO_TOKEN_FETCH` when it sent none; `status` is set either way.
  *
  * @example
  * ```ts
@@ -221,9 +236,18 @@ export function fetchTokenFrom(tokenUrl: string): TokenFetcher {
       credentials: 'same-origin',
       signal,
     })
+    const { status } = res
     if (!res.ok) {
-      const code = res.status === 401 ? 'ERR_SSO_UNAUTHENTICATED' : 'ERR_SSO_TOKEN_FETCH'
-      throw new SsoError(code, `Token endpoint answered ${res.status}`, { status: res.status })
+      // Only the server's code is read from the body, and only when it looks like one: the
+      // body itself never reaches a message (a misbehaving proxy could put anything there).
+      const sent = (await res.json().catch(() => 0))?.error?.code
+      const code =
+        status === 401
+          ? 'ERR_SSO_UNAUTHENTICATED'
+          : typeof sent === 'string' && /^ERR_SSO_[A-Z0-9_]{1,60}$/.test(sent)
+            ? sent
+            : 'ERR_SSO_TOKEN_FETCH'
+      throw new SsoError(code, `Token endpoint answered ${status}`, { status })
     }
     // A body that is not JSON becomes an empty result, which the store rejects as a bad response.
     return res.json().catch(() => '')

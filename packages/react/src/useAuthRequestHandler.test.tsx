@@ -132,6 +132,35 @@ describe('useAuthRequestHandler', () => {
     expect(await act(() => komoAsks())).toBe('second')
   })
 
+  it('refreshes on fake timers installed after the provider rendered', async () => {
+    const { embed } = renderWithProvider()
+    vi.useFakeTimers({ now: new Date('2030-01-01T00:00:00Z') })
+    const start = Date.now()
+    const iat = Math.floor(start / 1000)
+    const fetch = stubTokenEndpoint((call) =>
+      json({ token: jwt({ n: call, iat, exp: iat + 600 }), expiresAt: iat + 600 }),
+    )
+    const komoAsks = registeredHandler(embed)
+
+    const first = await act(() => komoAsks())
+    vi.setSystemTime(start + 570_000 - 1) // default leeway 30 s
+    expect(await act(() => komoAsks())).toBe(first)
+    vi.setSystemTime(start + 570_000)
+    expect(await act(() => komoAsks())).not.toBe(first)
+    expect(fetch).toHaveBeenCalledTimes(2)
+  })
+
+  it('shows the code the server answered, e.g. ERR_SSO_FORBIDDEN behind a proxy rewriting Origin', async () => {
+    stubTokenEndpoint(() => json({ error: { code: 'ERR_SSO_FORBIDDEN' } }, 403))
+    const { embed, result } = renderWithProvider()
+
+    await expect(act(() => registeredHandler(embed)())).rejects.toMatchObject({
+      code: 'ERR_SSO_FORBIDDEN',
+      status: 403,
+    })
+    expect(result.current.error).toMatchObject({ code: 'ERR_SSO_FORBIDDEN', status: 403 })
+  })
+
   it('rejects with ERR_SSO_TOKEN_FETCH when a custom handler throws, keeping the cause', async () => {
     const cause = new Error('Failed to get auth token')
     const { embed, result } = renderWithProvider(async () => {
