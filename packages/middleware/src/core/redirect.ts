@@ -39,7 +39,7 @@ function isIpLiteral(hostname: string): boolean {
 }
 
 /** Only printable ASCII, no space, no backslash: anything else is refused before parsing. */
-function hasForbiddenChars(value: string): boolean {
+export function hasForbiddenChars(value: string): boolean {
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i)
     if (c <= 0x20 || c >= 0x7f || c === 0x5c) return true
@@ -161,27 +161,58 @@ export function checkRedirectUrl(
 
 /**
  * Is this a same-site relative path (DESIGN rule 2)? Exactly one leading `/` (not `//` or `/\`),
- * printable ASCII only, at most 2,048 characters. The same holds for the path decoded once and
- * twice more: whoever receives it (a vendor, the app's login page) may decode it again, and URL
- * parsers drop tabs and newlines, so `/%09/evil.com` is `//evil.com` one decoding away.
+ * printable ASCII only, at most 2,048 characters, and no dot segment (`.`, `..`, also as `%2e`)
+ * in its path. The same holds for the path decoded once and twice more: whoever receives it (a
+ * vendor, the app's login page) may decode it again, and URL parsers drop tabs and newlines, so
+ * `/%09/evil.com` is `//evil.com` one decoding away, and `/.//evil.com` is `//evil.com` to anyone
+ * who rebuilds a URL from its normalised `pathname`. Decoding is lenient, as the decoders
+ * downstream are: a malformed escape stays as it is and never ends the check.
  */
 export function isSafeRelativePath(value: unknown): boolean {
   if (typeof value !== 'string' || value.length === 0 || value.length > MAX_PATH_LENGTH)
     return false
   if (hasForbiddenChars(value) || !startsWithOneSlash(value)) return false
   let current = value
-  for (let round = 0; round < 3 && current.includes('%'); round++) {
-    try {
-      current = decodeURIComponent(current)
-    } catch {
-      break
-    }
-    if (!startsWithOneSlash(current.replace(/[\t\n\r]/g, ''))) return false
+  for (let round = 0; ; round++) {
+    // What a URL parser reads of it: tabs and newlines are dropped anywhere.
+    const parsed = round === 0 ? current : current.replace(/[\t\n\r]/g, '')
+    if (!startsWithOneSlash(parsed) || hasDotSegment(parsed)) return false
+    if (round === 3 || !current.includes('%')) return true
+    const decoded = decodeLeniently(current)
+    if (decoded === current) return true
+    current = decoded
   }
-  return true
 }
 
 function startsWithOneSlash(value: string): boolean {
   const second = value.charCodeAt(1)
   return value.charCodeAt(0) === 0x2f && second !== 0x2f && second !== 0x5c
+}
+
+const ESCAPE_RUN = /(?:%[0-9a-f]{2})+/gi
+const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i
+
+/**
+ * Percent-decodes every valid escape; an escape that is not valid UTF-8 (or a lone `%`) stays as
+ * it is, as WHATWG URL and most servers leave it, so a trailing `%` cannot stop the next round.
+ */
+export function decodeLeniently(value: string): string {
+  return value.replace(ESCAPE_RUN, (run) => {
+    try {
+      return decodeURIComponent(run)
+    } catch {
+      // Decode what is ASCII byte by byte; a broken multi-byte sequence stays encoded.
+      return run.replace(/%([0-7][0-9a-f])/gi, (_, hex: string) =>
+        String.fromCharCode(Number.parseInt(hex, 16)),
+      )
+    }
+  })
+}
+
+/** A `.` or `..` segment (also `%2e`, and `\` as a separator, as WHATWG URL reads them) in the path. */
+function hasDotSegment(value: string): boolean {
+  const end = value.search(/[?#]/)
+  const path = end === -1 ? value : value.slice(0, end)
+  if (!path.includes('.') && !/%2e/i.test(path)) return false
+  return path.split(/[/\\]/).some((segment) => DOT_SEGMENT.test(segment))
 }

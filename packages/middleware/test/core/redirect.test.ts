@@ -579,9 +579,19 @@ describe('isSafeRelativePath', () => {
     '/path#frag',
     '/a//b',
     '/a/%2F/b',
-    '/%2e%2e/x',
     '/?returnTo=//evil.com',
     '/'.padEnd(MAX_PATH_LENGTH, 'a'),
+    // Malformed escapes are left as they are, and legitimate ones still pass.
+    '/100%25',
+    '/search?q=a%20b',
+    '/x%',
+    '/%zz/a',
+    '/%C0%AF',
+    // Dots inside a segment, and dot segments after the query, are no dot segments of the path.
+    '/v1.2/docs',
+    '/a.b/..c/c../',
+    '/x?next=../y',
+    '/x#./y',
   ]
   it.each(SAFE.map((p) => [p.length > 60 ? `${p.slice(0, 20)}… (${p.length} chars)` : p, p]))(
     'accepts %s',
@@ -620,6 +630,38 @@ describe('isSafeRelativePath', () => {
         '/a\u0000',
         '/a\u007f',
         '/\r/evil.com',
+      ],
+    ],
+    [
+      // Lenient decoding, as WHATWG URL and servers do: a malformed escape anywhere must not end
+      // the check, so `%`, `%zz` or a broken UTF-8 sequence cannot shield the rest.
+      'a protocol-relative path behind a malformed escape',
+      [
+        '/%09/evil.com/%',
+        '/%5C/evil.com?%',
+        '/%252F/evil.com#%zz',
+        '/%2F/evil.com%',
+        '/%09/evil.com%C0',
+        '/%0A%2Fevil.com?%E2%82',
+        '/%25252F/evil.com/%',
+      ],
+    ],
+    [
+      // Dot segments normalise away: `/.//evil.com` is `//evil.com` to whoever rebuilds from
+      // `pathname`. WHATWG URL reads `%2e` as a dot and `\\` as a slash.
+      'dot segments',
+      [
+        '/.//evil.com',
+        '/./%2F/evil.com',
+        '/..//evil.com',
+        '/%2e%2e/x',
+        '/%2e//evil.com',
+        '/.%2E//evil.com',
+        '/a/../b',
+        '/a/.',
+        '/a/%252e%252e/%252F/evil.com',
+        '/.%09//evil.com',
+        '/x/%5C..%5C..%5C/evil.com',
       ],
     ],
     [

@@ -723,8 +723,6 @@ export function relativeCorpus(
         '/spaces/general',
         '/spaces/general?tab=new#top',
         '/a//b',
-        '/%2e%2e/x',
-        '/..//x',
         `/@${EVIL}`,
         `/.${EVIL}`,
         `/:${EVIL}`,
@@ -764,6 +762,31 @@ export function relativeCorpus(
       ),
       ...['%09', '%0A', '%0D'].map((ch) => drop(`/${ch}%2F${EVIL}`)),
       ...['%09', '%0A', '%0D'].map((ch) => drop(`/${ch}%5C${EVIL}`)),
+    ]),
+    // A malformed escape must not end the decoding: lenient decoders downstream keep going.
+    klass('a protocol-relative path behind a malformed escape is dropped', [
+      ...['%', '%zz', '%C0', '%E2%82', '%%', '%2', '%G0'].flatMap((bad) => [
+        drop(`/%09/${EVIL}/${bad}`),
+        drop(`/%5C/${EVIL}?${bad}`),
+        drop(`/%252F/${EVIL}#${bad}`),
+        drop(`/%2F${EVIL}/${bad}`),
+      ]),
+      ...['/100%25', '/search?q=a%20b', '/x%', '/a%zz', '/50%off'].map(keep),
+    ]),
+    // Dot segments normalise away: to whoever rebuilds a URL from `pathname`, `/.//evil.com`
+    // is `//evil.com`. WHATWG URL reads `%2e` as a dot and `\\` as a slash.
+    klass('dot segments are dropped', [
+      ...['.', '..', '%2e', '%2E', '%2e%2e', '.%2e', '%2e.', '%252e', '%252e%252e'].flatMap(
+        (dot) => [
+          drop(`/${dot}//${EVIL}`),
+          drop(`/${dot}/%2F/${EVIL}`),
+          drop(`/${dot}/x`),
+          drop(`/a/${dot}/b`),
+        ],
+      ),
+      drop(`/.%09//${EVIL}`),
+      drop(`/x/%5C..%5C..%5C/${EVIL}`),
+      ...['/v1.2/docs', '/a.b/..c/c../', '/x?next=../y', '/x#./y', '/...'].map(keep),
     ]),
     klass('control characters and spaces are dropped', [
       ...CONTROLS.flatMap((ch) => [`/${ch}/${EVIL}`, `${ch}//${EVIL}`, `/x${ch}y`, `/${ch}`]).map(

@@ -1,5 +1,6 @@
 // Independent judges of what the middleware answered. Written from DESIGN's security rules,
 // not from the middleware's code, so a shared mistake does not pass silently.
+import { unescape as lenientUnescape } from 'node:querystring'
 
 /** Query parameters a vendor token travels in. */
 export const TOKEN_PARAMS = ['externalToken', 'jwt', 'refresh-token'] as const
@@ -66,22 +67,37 @@ export function isUnambiguousAbsolute(location: string): boolean {
 /**
  * Why a relative return path is unsafe, or `undefined` when it is safe (DESIGN rule 2): one
  * leading `/` (not `//`, `/\`), printable ASCII only, at most 2,048 characters, resolving to
- * `origin` — also after one more round of percent-decoding, which a consumer may well apply.
+ * `origin` — also for whoever rebuilds a URL from its normalised `pathname` (dot segments), and
+ * after each of up to three more rounds of percent-decoding, which consumers may well apply.
+ * Decoding is lenient, as Node's `querystring.unescape` is: a malformed escape is kept as it is
+ * and never ends the judgement (a trailing `%` once hid `/%09/evil.com/%`).
  */
 export function unsafeReturnPath(value: unknown, origin: string): string | undefined {
   if (typeof value !== 'string') return 'not a string'
   if (value.length === 0 || value.length > 2048) return 'empty or over 2,048 characters'
   if (value[0] !== '/' || value[1] === '/' || value[1] === '\\') return 'not exactly one leading /'
   if (!/^[\x21-\x7e]*$/.test(value)) return 'holds a control, space or non-ASCII character'
-  if (new URL(value, origin).origin !== origin) return 'resolves to another origin'
-  let decoded: string
-  try {
-    decoded = decodeURIComponent(value)
-  } catch {
-    return undefined
+  let current = value
+  for (let round = 0; round <= 3; round++) {
+    const why = leavesOrigin(current, origin)
+    if (why) {
+      return round === 0
+        ? why
+        : `${why} once percent-decoded ${round}× (${JSON.stringify(current.slice(0, 40))})`
+    }
+    const decoded = lenientUnescape(current)
+    if (decoded === current) break
+    current = decoded
   }
-  if (new URL(decoded, origin).origin !== origin) {
-    return `resolves to another origin once percent-decoded (${JSON.stringify(decoded.slice(0, 40))})`
+  return undefined
+}
+
+function leavesOrigin(value: string, origin: string): string | undefined {
+  const url = new URL(value, origin)
+  if (url.origin !== origin) return 'resolves to another origin'
+  // Rebuilt from its normalised path (dot segments removed), does it still stay here?
+  if (new URL(url.pathname, origin).origin !== origin) {
+    return `normalises to another origin (${JSON.stringify(url.pathname.slice(0, 40))})`
   }
   return undefined
 }
