@@ -66,6 +66,24 @@ export function upstreamUrl(base: string, segments: readonly string[]): string {
   return `${base}/${segments.join('/')}`
 }
 
+/**
+ * Why `value` cannot be sent as an HTTP header value (an API key, an org id), or `undefined` when
+ * it can. fetch would throw on it at every call, quoting the value in its message, or trim it
+ * silently; check configured values at construction instead. The problem never quotes the value.
+ *
+ * @example
+ * headerValueProblem('key\n') // 'must not hold control characters or line breaks'
+ */
+export function headerValueProblem(value: string): string | undefined {
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i)
+    if (code < 0x20 || code === 0x7f) return 'must not hold control characters or line breaks'
+    if (code > 0xff) return 'must hold only Latin-1 characters'
+  }
+  if (value.startsWith(' ') || value.endsWith(' ')) return 'must not start or end with a space'
+  return undefined
+}
+
 /** One server-to-server call. */
 export interface UpstreamRequest {
   /** From `upstreamUrl`. */

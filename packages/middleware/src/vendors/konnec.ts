@@ -7,7 +7,7 @@ import {
 import { configError, SsoError } from '../core/errors'
 import type { SsoUser, Vendor, VendorContext } from '../core/types'
 import { compact, displayName } from '../core/user'
-import { callUpstream, pathSegment, upstreamUrl } from '../core/upstream'
+import { callUpstream, headerValueProblem, pathSegment, upstreamUrl } from '../core/upstream'
 import { checkBaseUrl } from '../core/vendor-helpers'
 
 /** Options of `konnec()`. The API key stays on the server: it is never sent to a browser or logged. */
@@ -98,6 +98,8 @@ export function konnec(options: KonnecOptions): Vendor {
     if (typeof options[name] !== 'string' || options[name].length === 0) {
       throw configError(where, `\`${name}\` is required (from Konnec's organisation settings).`)
     }
+    const problem = headerValueProblem(options[name])
+    if (problem) throw configError(where, `\`${name}\` is sent as a header, so it ${problem}.`)
   }
   const timeoutMs = options.timeoutMs ?? 5000
   const retryDelayMs = options.retryDelayMs ?? 100

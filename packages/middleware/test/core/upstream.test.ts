@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { SsoError } from '../../src/core/errors'
 import {
   callUpstream,
+  headerValueProblem,
   pathSegment,
   pathSegmentProblem,
   type UpstreamPolicy,
@@ -74,6 +75,29 @@ describe('upstreamUrl', () => {
       expect((caught as SsoError).message).toBe('An upstream URL segment was not encoded.')
     },
   )
+})
+
+describe('headerValueProblem', () => {
+  it.each([
+    ['konnec-key-0123', undefined],
+    ['a b', undefined],
+    ['caf\u00e9', undefined],
+    ['k\n', 'must not hold control characters or line breaks'],
+    ['k\r', 'must not hold control characters or line breaks'],
+    ['\u0000', 'must not hold control characters or line breaks'],
+    ['k\u007f', 'must not hold control characters or line breaks'],
+    ['\tk', 'must not hold control characters or line breaks'],
+    ['k€', 'must hold only Latin-1 characters'],
+    [' k', 'must not start or end with a space'],
+    ['k ', 'must not start or end with a space'],
+  ])('%j: %s', (value, problem) => {
+    expect(headerValueProblem(value)).toBe(problem)
+    // Whatever it accepts, fetch's Headers takes as is (it refuses more: DEL and other controls,
+    // which Headers lets through but RFC 9110 does not).
+    if (problem === undefined) {
+      expect(new Headers({ 'x-api-key': value }).get('x-api-key')).toBe(value)
+    }
+  })
 })
 
 describe('callUpstream', () => {

@@ -24,7 +24,6 @@ describe('konnec', () => {
     app = await startApp({
       vendors: [konnec({ apiBaseUrl: api.url, ...KONNEC, retryDelayMs: 10, ...extra })],
       loginUrl: '/login',
-      exposeErrors: true,
     })
     return app
   }
@@ -370,6 +369,18 @@ describe('konnec configuration', () => {
     [
       { apiBaseUrl: 'https://api.konnec.to', orgId: '..', apiKey: 'k' },
       /^konnec\(\): `orgId` must not be "\." or "\.\." \(the URL parser would collapse it\)\.$/,
+    ],
+    [
+      { apiBaseUrl: 'https://api.konnec.to', orgId: 'o', apiKey: 'k\r\nx-admin: 1' },
+      /^konnec\(\): `apiKey` is sent as a header, so it must not hold control characters or line breaks\.$/,
+    ],
+    [
+      { apiBaseUrl: 'https://api.konnec.to', orgId: 'o', apiKey: ' k' },
+      /`apiKey` is sent as a header, so it must not start or end with a space/,
+    ],
+    [
+      { apiBaseUrl: 'https://api.konnec.to', orgId: 'org€', apiKey: 'k' },
+      /`orgId` is sent as a header, so it must hold only Latin-1 characters/,
     ],
     [
       { apiBaseUrl: 'https://api.konnec.to', orgId: '.', apiKey: 'k' },
