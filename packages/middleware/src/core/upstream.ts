@@ -8,8 +8,9 @@ import type { VendorId } from './types'
 
 /**
  * Why `value` cannot be sent as one path segment of an upstream URL, or `undefined` when it can.
- * `.` and `..` (and their encoded forms, which URL parsers treat alike) would be collapsed by
- * the URL parser, sending the call to another endpoint; the problem never quotes the value.
+ * `.` and `..` would be collapsed by the URL parser, sending the call to another endpoint, and
+ * encoding the dots cannot save them (WHATWG URL treats `%2e` as a dot too), so they are refused.
+ * The problem never quotes the value.
  *
  * @example
  * pathSegmentProblem('..') // 'must not be "." or ".." (the URL parser would collapse it)'
