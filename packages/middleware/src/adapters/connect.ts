@@ -44,9 +44,7 @@ export function ssoMiddleware<Req extends IncomingMessage = IncomingMessage>(
     )
   }
   const core = createCore(options)
-  const { prefix } = core
-  const expose = options.exposeErrors ?? process.env.NODE_ENV !== 'production'
-  const nextOnError = options.onError === 'next'
+  const { prefix, expose, nextOnError } = core
 
   const middleware = function ssoMiddleware(
     req: Req,
@@ -76,21 +74,55 @@ export function ssoMiddleware<Req extends IncomingMessage = IncomingMessage>(
         const value = req.headers[name]
         return Array.isArray(value) ? value.join(', ') : value
       },
+      get origin() {
+        return originOf(req)
+      },
     }
-    core.handle(request, res).then(
-      (outcome) => {
-        if (outcome === null) next()
-        else write(req, res, next, outcome)
-      },
-      (error: unknown) => {
-        // The core turns every failure into an outcome; this is the last line of defence.
-        if (nextOnError) next(error)
-        else write(req, res, next, errorOutcome(error, 'html', expose))
-      },
-    )
+    core
+      .handle(request, res)
+      .then(
+        (outcome) => {
+          if (outcome === null) next()
+          else write(req, res, next, outcome)
+        },
+        (error: unknown) => {
+          // The core turns every failure into an outcome; this is the last line of defence.
+          if (nextOnError) next(error)
+          else write(req, res, next, errorOutcome(error, 'html', expose))
+        },
+      )
+      .catch(() => {
+        // `next` itself threw (the app's own handler): nothing is left to answer with.
+        if (!res.headersSent) res.statusCode = 500
+        res.end()
+      })
   } as SsoMiddleware<Req>
   Object.defineProperty(middleware, 'ready', { value: core.ready })
   return middleware
+}
+
+/**
+ * The origin the request was sent to: Express's `req.protocol` (it honours `trust proxy`), else
+ * HTTP/2's `:scheme` or the socket's TLS; `Host`, else HTTP/2's `:authority`.
+ */
+function originOf(req: IncomingMessage): string | undefined {
+  const headers = req.headers
+  const host = headers.host ?? headers[':authority']
+  if (typeof host !== 'string' || host.length === 0) return undefined
+  const express = (req as { protocol?: unknown }).protocol
+  const scheme =
+    typeof express === 'string'
+      ? express
+      : typeof headers[':scheme'] === 'string'
+        ? headers[':scheme']
+        : (req.socket as { encrypted?: boolean } | null)?.encrypted
+          ? 'https'
+          : 'http'
+  try {
+    return new URL(`${scheme}://${host}`).origin
+  } catch {
+    return undefined
+  }
 }
 
 function write(
@@ -107,7 +139,25 @@ function write(
     res.end()
     return
   }
-  res.statusCode = outcome.status
-  for (const [name, value] of outcome.headers) res.setHeader(name, value)
-  res.end(req.method === 'HEAD' ? undefined : outcome.body)
+  try {
+    res.statusCode = outcome.status
+    for (const [name, value] of outcome.headers) res.setHeader(name, value)
+    res.end(req.method === 'HEAD' ? undefined : outcome.body)
+  } catch {
+    // respond.ts validates what it writes; should a write still throw, answer a bare 500
+    // rather than leave the request hanging or the error unhandled.
+    if (res.headersSent) {
+      res.destroy()
+      return
+    }
+    try {
+      for (const name of res.getHeaderNames()) res.removeHeader(name)
+      res.statusCode = 500
+      res.setHeader('Cache-Control', 'no-store')
+      res.setHeader('Content-Type', 'text/plain; charset=utf-8')
+      res.end('Internal Server Error')
+    } catch {
+      res.destroy()
+    }
+  }
 }

@@ -24,8 +24,7 @@ export function ssoHandler<Req extends Request = Request>(
   options: SsoOptions<Req>,
 ): SsoFetchHandler<Req> {
   const core = createCore(options, 'ssoHandler()')
-  const { prefix } = core
-  const expose = options.exposeErrors ?? process.env.NODE_ENV !== 'production'
+  const { prefix, expose, nextOnError } = core
 
   const handler = async function ssoHandler(raw: Req): Promise<Response | null> {
     // Request.url is absolute; splitTarget keeps its path and query only.
@@ -38,12 +37,21 @@ export function ssoHandler<Req extends Request = Request>(
       raw,
       originalPath: search ? `${path}?${search}` : path,
       header: (name) => raw.headers.get(name) ?? undefined,
+      get origin() {
+        // The runtime's own view of where the request went: a Host header may be absent.
+        try {
+          const origin = new URL(raw.url).origin
+          return origin === 'null' ? undefined : origin
+        } catch {
+          return undefined
+        }
+      },
     }
     let outcome: CoreOutcome | null
     try {
       outcome = await core.handle(request)
     } catch (error) {
-      if (options.onError === 'next') throw error
+      if (nextOnError) throw error
       outcome = errorOutcome(error, 'html', expose)
     }
     if (outcome === null) return null

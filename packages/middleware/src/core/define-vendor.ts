@@ -68,6 +68,9 @@ export function defineVendor<Req = unknown>(
     if (typeof route.path !== 'string' || !route.path.startsWith('/')) {
       throw configError(where, `route "${route.name}": \`path\` must start with "/".`)
     }
+    if (route.sideEffects !== undefined && typeof route.sideEffects !== 'boolean') {
+      throw configError(where, `route "${route.name}": \`sideEffects\` must be a boolean.`)
+    }
     if (typeof route.handle !== 'function') {
       throw configError(where, `route "${route.name}": \`handle\` must be a function.`)
     }

@@ -1,4 +1,5 @@
 import { isSsoError, SsoError } from './errors'
+import { notify } from './hooks'
 import { resolveOptions } from './options'
 import { isSafeRelativePath } from './redirect'
 import { createQueryReader } from './request'
@@ -26,7 +27,14 @@ export interface SsoCore<Req> {
   readonly prefix: string
   /** Resolves once every vendor's keys are imported. */
   readonly ready: Promise<void>
-  /** Handles a request under `basePath`; `null` when no route matches (hand it on). */
+  /** Whether error pages show details (`exposeErrors`, resolved once). */
+  readonly expose: boolean
+  /** `onError: 'next'`: request-time errors go to the framework's handler. */
+  readonly nextOnError: boolean
+  /**
+   * Handles a request under `basePath`; `null` when no route matches (hand it on). Never
+   * rejects: whatever the vendor or an app hook throws becomes an outcome.
+   */
   handle(request: SsoRequest<Req>, res?: unknown): Promise<CoreOutcome | null>
 }
 
@@ -42,6 +50,7 @@ export function createCore<Req>(options: SsoOptions<Req>, where?: string): SsoCo
       vendor.routes.map((route) => ({
         method: route.method,
         path: route.path,
+        head: route.sideEffects !== true,
         value: { vendor, route },
       })),
     ),
@@ -49,16 +58,9 @@ export function createCore<Req>(options: SsoOptions<Req>, where?: string): SsoCo
   const ready = Promise.all(config.vendors.map((v) => v.ready)).then(() => undefined)
   ready.catch(() => {})
 
-  const emit = (event: SsoEvent) => {
-    if (!config.onEvent) return
-    try {
-      config.onEvent(event)
-    } catch {
-      // An audit hook that throws must not turn a sign-in into an error.
-    }
-  }
+  const emit = (event: SsoEvent) => notify(config.onEvent, event)
 
-  const loginLocation = (request: SsoRequest<Req>): string | undefined => {
+  const loginLocation = async (request: SsoRequest<Req>): Promise<string | undefined> => {
     if (!config.loginUrl) return undefined
     let returnTo = request.originalPath
     if (!isSafeRelativePath(returnTo)) {
@@ -67,118 +69,177 @@ export function createCore<Req>(options: SsoOptions<Req>, where?: string): SsoCo
       // basePath may hold parameters, so it is no fallback: the site root is.
       if (!isSafeRelativePath(returnTo)) returnTo = '/'
     }
-    if (typeof config.loginUrl === 'function') return config.loginUrl(returnTo, request.raw)
+    if (typeof config.loginUrl === 'function') {
+      let location: unknown
+      try {
+        location = await config.loginUrl(returnTo, request.raw)
+      } catch (cause) {
+        throw new SsoError('ERR_SSO_INTERNAL', 'The loginUrl function threw.', { cause })
+      }
+      if (typeof location !== 'string' || !LOGIN_URL.test(location)) {
+        throw new SsoError(
+          'ERR_SSO_CONFIG',
+          'The loginUrl function must return a path such as "/login?returnTo=…" or an absolute http(s) URL.',
+        )
+      }
+      return location
+    }
     const absolute = /^https?:\/\//.test(config.loginUrl)
     const url = new URL(config.loginUrl, 'http://app.invalid')
     url.searchParams.set('returnTo', returnTo)
     return absolute ? url.href : `${url.pathname}${url.search}${url.hash}`
   }
 
+  const handle = async (request: SsoRequest<Req>, res: unknown): Promise<CoreOutcome | null> => {
+    const fail = (error: SsoError, kind: 'html' | 'json'): CoreOutcome =>
+      config.onError === 'next'
+        ? { type: 'error', error }
+        : errorOutcome(error, kind, config.exposeErrors)
+    let lookup: ReturnType<typeof table.find>
+    try {
+      lookup = table.find(request.method, request.path)
+    } catch (error) {
+      return fail(error as SsoError, 'html')
+    }
+    if (lookup.type === 'none') return null
+    if (lookup.type === 'method-not-allowed') {
+      const error = new SsoError(
+        'ERR_SSO_METHOD_NOT_ALLOWED',
+        'This route does not take that method.',
+        {
+          allow: lookup.allow.join(', '),
+        },
+      )
+      return fail(error, 'json')
+    }
+    const { vendor, route } = lookup.value
+    const base = { vendor: vendor.id, route: route.name }
+    const kind = route.kind === 'api' ? 'json' : 'html'
+
+    if (route.sideEffects) {
+      // A state-changing route runs for a navigation only: a cross-site <img> or <script>
+      // pointing at it is refused (browsers send Sec-Fetch-Dest; old ones send none).
+      const dest = request.header('sec-fetch-dest')
+      if (dest !== undefined && dest !== 'document') {
+        const error = new SsoError(
+          'ERR_SSO_FORBIDDEN',
+          `This route only answers a page navigation; Sec-Fetch-Dest is "${dest.slice(0, 20)}".`,
+          { vendor: vendor.id, userMessage: 'Open the link in your browser.' },
+        )
+        emit({ type: 'request.refused', ...base, code: error.code })
+        return fail(error, kind)
+      }
+    }
+
+    let userPromise: Promise<SsoUser | null> | undefined
+    const user = () => {
+      userPromise ??= (async () => {
+        let raw: unknown
+        try {
+          raw = await config.getUser(request.raw)
+        } catch (cause) {
+          throw new SsoError('ERR_SSO_GET_USER_FAILED', 'getUser threw.', {
+            cause,
+            vendor: vendor.id,
+          })
+        }
+        return validateUser(raw, vendor.id)
+      })()
+      return userPromise
+    }
+    let query: VendorContext<Req>['query']
+    try {
+      query = createQueryReader(request.search, vendor.id)
+    } catch (error) {
+      emit({ type: 'request.refused', ...base, code: (error as SsoError).code })
+      return fail(error as SsoError, kind)
+    }
+    const ctx: VendorContext<Req> = {
+      vendor: vendor.id,
+      route: route.name,
+      request,
+      params: lookup.params,
+      query,
+      user,
+      async requireUser() {
+        const current = await user()
+        if (!current) {
+          throw new SsoError('ERR_SSO_UNAUTHENTICATED', 'No user is signed in.', {
+            vendor: vendor.id,
+          })
+        }
+        return current
+      },
+      async logout() {
+        if (!config.onLogout) return
+        try {
+          await config.onLogout(request.raw, res)
+        } catch (cause) {
+          throw new SsoError('ERR_SSO_INTERNAL', 'onLogout threw.', { cause, vendor: vendor.id })
+        }
+      },
+      emit(event) {
+        // Only these fields, whatever a custom vendor passes: events never carry an email or token.
+        const safe: SsoEvent = { type: event.type, ...base }
+        if (typeof event.userId === 'string') safe.userId = event.userId
+        if (typeof event.jti === 'string') safe.jti = event.jti
+        if (typeof event.code === 'string') safe.code = event.code
+        emit(safe)
+      },
+    }
+
+    try {
+      const result = await route.handle(ctx)
+      return respondResult(result, vendor.id)
+    } catch (thrown) {
+      let error = isSsoError(thrown)
+        ? thrown
+        : new SsoError('ERR_SSO_INTERNAL', 'A vendor route failed unexpectedly.', {
+            cause: thrown,
+            vendor: vendor.id,
+          })
+      if (error.code === 'ERR_SSO_UNAUTHENTICATED') {
+        emit({ type: 'login.required', ...base, code: error.code })
+        if (route.kind === 'browser') {
+          try {
+            const location = await loginLocation(request)
+            if (location) return redirectOutcome(location)
+          } catch (failed) {
+            error = failed as SsoError
+            emit({ type: 'error', ...base, code: error.code })
+          }
+        }
+      } else {
+        emit({
+          type: error.status >= 500 ? 'error' : 'request.refused',
+          ...base,
+          code: error.code,
+        })
+      }
+      return fail(error, kind)
+    }
+  }
+
   return {
     prefix: table.prefix,
     ready,
+    expose: config.exposeErrors,
+    nextOnError: config.onError === 'next',
     async handle(request, res) {
-      const fail = (error: SsoError, kind: 'html' | 'json'): CoreOutcome =>
-        config.onError === 'next'
-          ? { type: 'error', error }
-          : errorOutcome(error, kind, config.exposeErrors)
-      let lookup: ReturnType<typeof table.find>
       try {
-        lookup = table.find(request.method, request.path)
-      } catch (error) {
-        return fail(error as SsoError, 'html')
-      }
-      if (lookup.type === 'none') return null
-      if (lookup.type === 'method-not-allowed') {
-        const error = new SsoError(
-          'ERR_SSO_METHOD_NOT_ALLOWED',
-          'This route does not take that method.',
-          {
-            allow: lookup.allow.join(', '),
-          },
-        )
-        return fail(error, 'json')
-      }
-      const { vendor, route } = lookup.value
-      const base = { vendor: vendor.id, route: route.name }
-
-      let userPromise: Promise<SsoUser | null> | undefined
-      const user = () => {
-        userPromise ??= (async () => {
-          let raw: unknown
-          try {
-            raw = await config.getUser(request.raw)
-          } catch (cause) {
-            throw new SsoError('ERR_SSO_GET_USER_FAILED', 'getUser threw.', {
-              cause,
-              vendor: vendor.id,
-            })
-          }
-          return validateUser(raw, vendor.id)
-        })()
-        return userPromise
-      }
-      let query: VendorContext<Req>['query']
-      try {
-        query = createQueryReader(request.search, vendor.id)
-      } catch (error) {
-        emit({ type: 'request.refused', ...base, code: (error as SsoError).code })
-        return fail(error as SsoError, route.kind === 'api' ? 'json' : 'html')
-      }
-      const ctx: VendorContext<Req> = {
-        vendor: vendor.id,
-        route: route.name,
-        request,
-        params: lookup.params,
-        query,
-        user,
-        async requireUser() {
-          const current = await user()
-          if (!current) {
-            throw new SsoError('ERR_SSO_UNAUTHENTICATED', 'No user is signed in.', {
-              vendor: vendor.id,
-            })
-          }
-          return current
-        },
-        async logout() {
-          if (config.onLogout) await config.onLogout(request.raw, res)
-        },
-        emit(event) {
-          // Only these fields, whatever a custom vendor passes: events never carry an email or token.
-          const safe: SsoEvent = { type: event.type, ...base }
-          if (typeof event.userId === 'string') safe.userId = event.userId
-          if (typeof event.jti === 'string') safe.jti = event.jti
-          if (typeof event.code === 'string') safe.code = event.code
-          emit(safe)
-        },
-      }
-
-      try {
-        const result = await route.handle(ctx)
-        return respondResult(result, vendor.id)
+        return await handle(request, res)
       } catch (thrown) {
+        // The last line of defence (a throwing getter on the request, a bug of ours).
         const error = isSsoError(thrown)
           ? thrown
-          : new SsoError('ERR_SSO_INTERNAL', 'A vendor route failed unexpectedly.', {
-              cause: thrown,
-              vendor: vendor.id,
-            })
-        if (error.code === 'ERR_SSO_UNAUTHENTICATED') {
-          emit({ type: 'login.required', ...base, code: error.code })
-          if (route.kind === 'browser') {
-            const location = loginLocation(request)
-            if (location) return redirectOutcome(location)
-          }
-        } else {
-          emit({
-            type: error.status >= 500 ? 'error' : 'request.refused',
-            ...base,
-            code: error.code,
-          })
-        }
-        return fail(error, route.kind === 'api' ? 'json' : 'html')
+          : new SsoError('ERR_SSO_INTERNAL', 'The request failed unexpectedly.', { cause: thrown })
+        return config.onError === 'next'
+          ? { type: 'error', error }
+          : errorOutcome(error, 'html', config.exposeErrors)
       }
     },
   }
 }
+
+/** What a `loginUrl` function may return: a path with one leading `/`, or an absolute http(s) URL. */
+const LOGIN_URL = /^(?:\/(?![/\\])|https?:\/\/)/

@@ -1,4 +1,5 @@
 import { assertKnownOptions } from './define-vendor'
+import { isProduction } from './env'
 import { configError } from './errors'
 import { normaliseBasePath } from './routes'
 import type { SsoOptions, Vendor } from './types'
@@ -95,6 +96,6 @@ export function resolveOptions<Req>(
     onLogout: options.onLogout,
     onEvent: options.onEvent,
     onError: options.onError ?? 'respond',
-    exposeErrors: options.exposeErrors ?? process.env.NODE_ENV !== 'production',
+    exposeErrors: options.exposeErrors ?? !isProduction(),
   }
 }

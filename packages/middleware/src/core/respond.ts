@@ -1,7 +1,7 @@
 // The only module that decides what goes on the wire: status, headers, body. Every security
 // header (DESIGN rules 3 and 7) and the last redirect check live here and nowhere else.
 import { isSsoError, SsoError } from './errors'
-import { checkRedirectUrl, isSafeRelativePath, MAX_URL_LENGTH } from './redirect'
+import { checkRedirectUrl, hasForbiddenChars, isSafeRelativePath, MAX_URL_LENGTH } from './redirect'
 import type { CoreOutcome, VendorResult } from './types'
 
 type Headers = [string, string][]
@@ -49,54 +49,76 @@ export function htmlPage(title: string, body: string): string {
   )}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}code{background:#f3f3f3;padding:0 .25em}</style></head><body>${body}</body></html>`
 }
 
-/** Turns a vendor's result into the response, re-checking any redirect target. */
+/**
+ * Turns a vendor's result into the response, re-checking any redirect target. A result that
+ * cannot be written as it is (a status outside 200–599, a body that is no string or cannot be
+ * serialised, a Location a header cannot hold) is a 500, never a throw in the adapter.
+ */
 export function respondResult(result: VendorResult, vendor: string): CoreOutcome {
-  switch (result.kind) {
-    case 'redirect': {
-      const { location, allow } = result
-      if (allow === 'relative') {
-        if (!isSafeRelativePath(location)) {
-          return errorOutcome(
-            new SsoError(
-              'ERR_SSO_REDIRECT_NOT_ALLOWED',
-              'A relative redirect was not a safe path.',
-              {
-                vendor,
-              },
-            ),
-            'html',
-            false,
-          )
-        }
-      } else if (allow !== 'configured') {
-        try {
-          // The target was checked against 4,096 characters before the token was added to it.
-          checkRedirectUrl(location, allow, 'redirect target', vendor, 4 * MAX_URL_LENGTH)
-        } catch (error) {
-          return errorOutcome(error as SsoError, 'html', false)
-        }
-      }
-      return redirectOutcome(location)
-    }
-    case 'json':
-      return {
-        type: 'response',
-        status: result.status ?? 200,
-        headers: JSON_HEADERS,
-        body: JSON.stringify(result.body),
-      }
-    case 'html':
-      return {
-        type: 'response',
-        status: result.status ?? 200,
-        headers: HTML_HEADERS,
-        body: result.body,
-      }
+  const broken = (message: string, cause?: unknown) =>
+    errorOutcome(new SsoError('ERR_SSO_INTERNAL', message, { vendor, cause }), 'html', false)
+  if (result === null || typeof result !== 'object') {
+    return broken('A vendor route returned no result.')
   }
+  if (result.kind === 'redirect') {
+    const { location, allow } = result
+    if (typeof location !== 'string') return broken('A redirect result has no location.')
+    if (allow === 'relative') {
+      if (!isSafeRelativePath(location)) {
+        return errorOutcome(
+          new SsoError('ERR_SSO_REDIRECT_NOT_ALLOWED', 'A relative redirect was not a safe path.', {
+            vendor,
+          }),
+          'html',
+          false,
+        )
+      }
+    } else if (allow !== 'configured') {
+      try {
+        // The target was checked against 4,096 characters before the token was added to it.
+        checkRedirectUrl(location, allow, 'redirect target', vendor, 4 * MAX_URL_LENGTH)
+      } catch (error) {
+        return errorOutcome(error as SsoError, 'html', false)
+      }
+    }
+    return redirectOutcome(location)
+  }
+  const status = result.status ?? 200
+  if (!Number.isInteger(status) || status < 200 || status > 599) {
+    return broken(`A vendor route returned the status ${String(status).slice(0, 20)}.`)
+  }
+  if (result.kind === 'json') {
+    let body: string | undefined
+    try {
+      body = JSON.stringify(result.body)
+    } catch (cause) {
+      return broken('A vendor route returned a JSON body that cannot be serialised.', cause)
+    }
+    if (typeof body !== 'string') return broken('A vendor route returned no JSON body.')
+    return { type: 'response', status, headers: JSON_HEADERS, body }
+  }
+  if (result.kind === 'html') {
+    if (typeof result.body !== 'string') return broken('A vendor route returned no HTML body.')
+    return { type: 'response', status, headers: HTML_HEADERS, body: result.body }
+  }
+  return broken('A vendor route returned a result of no known kind.')
 }
 
-/** A 302 to a location already checked (a vendor's, or the app's login page built by the core). */
+/**
+ * A 302 to a location already checked (a vendor's, or the app's login page built by the core).
+ * A location with characters no header may hold (non-ASCII, CR, LF) is a 500: encode them.
+ */
 export function redirectOutcome(location: string): CoreOutcome {
+  if (location.length === 0 || hasForbiddenChars(location)) {
+    return errorOutcome(
+      new SsoError(
+        'ERR_SSO_INTERNAL',
+        'A redirect location holds characters a Location header cannot (non-ASCII, spaces or controls); percent-encode them.',
+      ),
+      'html',
+      false,
+    )
+  }
   return {
     type: 'response',
     status: 302,

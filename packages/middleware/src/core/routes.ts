@@ -6,6 +6,8 @@ export interface RouteSpec<T> {
   method: string
   /** Path relative to `basePath`. */
   path: string
+  /** A GET route also answers HEAD. (default: `true`) */
+  head?: boolean
   value: T
 }
 
@@ -23,6 +25,7 @@ export interface RouteTable<T> {
 
 interface Compiled<T> {
   method: string
+  head: boolean
   fullPath: string
   match: MatchFunction<Record<string, string | string[]>>
   value: T
@@ -84,6 +87,7 @@ export function compileRoutes<T>(basePath: string, specs: readonly RouteSpec<T>[
     try {
       compiled.push({
         method: spec.method,
+        head: spec.method === 'GET' && spec.head !== false,
         fullPath,
         match: match(fullPath, { sensitive: true }),
         value: spec.value,
@@ -111,8 +115,8 @@ export function compileRoutes<T>(basePath: string, specs: readonly RouteSpec<T>[
           })
         }
         if (!result) continue
-        if (route.method !== method && !(route.method === 'GET' && method === 'HEAD')) {
-          allow = [...(allow ?? []), ...(route.method === 'GET' ? ['GET', 'HEAD'] : [route.method])]
+        if (route.method !== method && !(route.head && method === 'HEAD')) {
+          allow = [...(allow ?? []), ...(route.head ? ['GET', 'HEAD'] : [route.method])]
           continue
         }
         const params: Record<string, string> = {}

@@ -13,9 +13,17 @@ type BuiltinLoader = { getBuiltinModule?: (id: string) => unknown }
  * node:crypto where the runtime has it (Node >= 20.16, Bun, Deno), without a static import, so
  * the Fetch adapter still loads on runtimes that only have WebCrypto.
  */
-const builtin = (globalThis as { process?: BuiltinLoader }).process?.getBuiltinModule
-const nodeCrypto = builtin?.('node:crypto') as NodeCrypto | undefined
-const nodeBuffer = builtin?.('node:buffer') as NodeBuffer | undefined
+function loadBuiltin<T>(id: string): T | undefined {
+  try {
+    const loader = (globalThis as { process?: BuiltinLoader }).process?.getBuiltinModule
+    return loader?.(id) as T | undefined
+  } catch {
+    // A sandbox that forbids `process`: WebCrypto it is.
+    return undefined
+  }
+}
+const nodeCrypto = loadBuiltin<NodeCrypto>('node:crypto')
+const nodeBuffer = loadBuiltin<NodeBuffer>('node:buffer')
 
 export type AsymmetricAlgorithm = 'RS256' | 'ES256' | 'EdDSA'
 export type SigningAlgorithm = 'HS256' | AsymmetricAlgorithm

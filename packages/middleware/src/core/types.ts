@@ -36,6 +36,13 @@ export interface SsoRequest<Req = unknown> {
   readonly raw: Req
   /** The path the browser used, for `returnTo` (the adapter's view of the original URL). */
   readonly originalPath: string
+  /**
+   * The origin the request was sent to (`https://app.example.com`), as the adapter sees it: the
+   * Fetch `Request.url`'s; on Node the scheme (Express's `req.protocol`, which honours `trust
+   * proxy`, else the socket's TLS or HTTP/2 `:scheme`) and `Host` or HTTP/2 `:authority`.
+   * `undefined` when the request names no host.
+   */
+  readonly origin: string | undefined
 }
 
 /** Reads query parameters strictly: a repeated, over-long or badly encoded value is a 400. */
@@ -105,6 +112,12 @@ export interface VendorRoute<Req = unknown> {
   path: string
   /** `'browser'` routes answer HTML and send logged-out users to `loginUrl`; `'api'` routes answer JSON. */
   kind: 'browser' | 'api'
+  /**
+   * The route changes state (signs the user out, writes to the vendor): `HEAD` gets a 405 and
+   * never runs it, and a request the browser marks as a subresource (`Sec-Fetch-Dest` present
+   * and not `document`, e.g. a cross-site `<img>`) is refused with a 403. (default: `false`)
+   */
+  sideEffects?: boolean
   handle(ctx: VendorContext<Req>): Promise<VendorResult> | VendorResult
 }
 
@@ -129,18 +142,21 @@ export interface SsoOptions<Req = unknown> {
    * of your app, or a function building it from that path). Without it they get a 401 page.
    * (default: none)
    */
-  loginUrl?: string | ((returnTo: string, req: Req) => string)
+  loginUrl?: string | ((returnTo: string, req: Req) => MaybePromise<string>)
   /** Where the routes are mounted; may hold path params, e.g. `/t/:tenant/sso`. (default: `'/sso'`) */
   basePath?: string
   /** Runs before the vendors that sign users out redirect back; a returned promise is awaited. (default: none) */
   onLogout?: (req: Req, res: unknown) => unknown
-  /** Audit events; they never contain a token, secret or email. (default: none) */
-  onEvent?: (event: SsoEvent) => void
+  /**
+   * Audit events; they never contain a token, secret or email. May be async: a returned promise
+   * is not awaited, and its rejection (like a throw) is swallowed. (default: none)
+   */
+  onEvent?: (event: SsoEvent) => unknown
   /** `'next'` hands request-time errors to the framework's error handler. (default: `'respond'`) */
   onError?: 'respond' | 'next'
   /**
    * Show error details (code, vendor, developer message) on error pages.
-   * (default: `process.env.NODE_ENV !== 'production'`)
+   * (default: `process.env.NODE_ENV !== 'production'`; off where the environment cannot be read)
    */
   exposeErrors?: boolean
 }

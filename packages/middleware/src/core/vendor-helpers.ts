@@ -12,6 +12,7 @@ export function logoutRoute(path: string, afterLogout: string): VendorRoute {
     method: 'GET',
     path,
     kind: 'browser',
+    sideEffects: true,
     async handle(ctx: VendorContext): Promise<VendorResult> {
       // Read before onLogout, which usually destroys the session the user comes from.
       const user = await ctx.user().catch(() => null)

@@ -45,7 +45,8 @@ const MAX_LIFETIME = 24 * 60 * 60
 
 /**
  * Rule 4: the token endpoint serves same-origin browsers and server-side callers only. A request
- * is cross-site when `Sec-Fetch-Site` says so, or when its `Origin` is not the host it was sent to.
+ * is cross-site when `Sec-Fetch-Site` says so, or when its `Origin` is not the whole origin
+ * (scheme, host and port) it was sent to, nor one of `allowedOrigins`.
  */
 function assertSameOrigin(request: SsoRequest, allowedOrigins: ReadonlySet<string>): void {
   const refuse = (message: string) =>
@@ -57,16 +58,18 @@ function assertSameOrigin(request: SsoRequest, allowedOrigins: ReadonlySet<strin
   if (site !== undefined && site !== 'same-origin')
     throw refuse(`Sec-Fetch-Site is "${site.slice(0, 20)}".`)
   const origin = request.header('origin')
-  if (origin === undefined || allowedOrigins.has(origin.toLowerCase())) return
-  let originHost: string
+  if (origin === undefined) return
+  let parsed: string
   try {
-    originHost = new URL(origin).host
+    parsed = new URL(origin).origin
   } catch {
     throw refuse('The Origin header is not an origin.')
   }
-  const host = request.header('host')
-  if (!host || originHost.toLowerCase() !== host.toLowerCase())
-    throw refuse('The Origin is not this site.')
+  if (parsed === 'null' || (parsed !== request.origin && !allowedOrigins.has(parsed))) {
+    throw refuse(
+      'The Origin is not this site (scheme, host and port); behind a proxy that rewrites them, list the public origin in `allowedOrigins`.',
+    )
+  }
 }
 
 /**

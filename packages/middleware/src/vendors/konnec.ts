@@ -5,7 +5,7 @@ import {
   withClaimsHook,
 } from '../core/define-vendor'
 import { configError, SsoError } from '../core/errors'
-import type { SsoUser, Vendor, VendorContext } from '../core/types'
+import type { MaybePromise, SsoUser, Vendor, VendorContext } from '../core/types'
 import { compact, displayName } from '../core/user'
 import { callUpstream, headerValueProblem, pathSegment, upstreamUrl } from '../core/upstream'
 import { checkBaseUrl } from '../core/vendor-helpers'
@@ -23,9 +23,9 @@ export interface KonnecOptions extends VendorBaseOptions<'login'> {
   /** The role sent on every update. (default: `'USER'`) */
   role?: string
   /** The Konnec username of a user: 1 to 256 characters, not `.` or `..`. (default: `user.username`, else `user.id`) */
-  username?: (user: SsoUser) => string
+  username?: (user: SsoUser) => MaybePromise<string>
   /** Reads the refresh token from generate-token's answer. (default: `refreshToken`, `refresh_token`, `token`, else the plain-text body) */
-  readToken?: (body: unknown) => string | undefined
+  readToken?: (body: unknown) => MaybePromise<string | undefined>
   /** Timeout of each API call in milliseconds. (default: `5000`) */
   timeoutMs?: number
   /** Wait before the one retry of a connection error or 502/503/504, in ms. (default: `100`) */
@@ -143,9 +143,13 @@ export function konnec(options: KonnecOptions): Vendor {
           method: 'GET',
           path: '/konnec/login',
           kind: 'browser',
+          // It creates the user at Konnec and spends a one-time token: never for HEAD or an <img>.
+          sideEffects: true,
           async handle(ctx: VendorContext) {
             const user = await ctx.requireUser()
-            const username = options.username ? options.username(user) : user.username || user.id
+            const username = options.username
+              ? await options.username(user)
+              : user.username || user.id
             if (
               typeof username !== 'string' ||
               username.length === 0 ||
@@ -176,7 +180,7 @@ export function konnec(options: KonnecOptions): Vendor {
                 throw unavailable("Konnec's generate-token answer is not valid JSON.")
               }
             }
-            const token = readToken(body)
+            const token = await readToken(body)
             if (typeof token !== 'string' || token.length === 0 || token.length > 4096) {
               throw unavailable("Konnec's generate-token answer holds no refresh token.")
             }

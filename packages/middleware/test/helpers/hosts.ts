@@ -18,6 +18,8 @@ export interface Sent {
 export interface Running {
   /** Sends `path` (with query) like a browser would, never following redirects. */
   send(path: string, init?: RequestInit): Promise<Sent>
+  /** `http://127.0.0.1:<port>`, the origin browsers see (node hosts only). */
+  url?: string
   /** Sends a raw request head over TCP (node hosts only). */
   raw?(head: string): Promise<RawResponse>
   /** Errors that reached the app's error handler. */
@@ -50,6 +52,7 @@ function connectHost(framework: Framework): Host {
       const server: Listening = await listen(framework.app(middleware, { errors, mountPath }))
       return {
         errors,
+        url: server.url,
         ready: middleware.ready,
         close: () => server.close(),
         raw: (head) => rawRequest(server.port, head),

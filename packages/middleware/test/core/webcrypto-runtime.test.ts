@@ -1,0 +1,105 @@
+// Runtimes with only the Web platform (WebCrypto, Fetch, URL; no `process`, no `node:` modules):
+// the bundled package runs inside a `vm` context holding exactly those globals.
+import { runInNewContext } from 'node:vm'
+import { build } from 'esbuild'
+import { jwtVerify } from 'jose'
+import { beforeAll, describe, expect, it } from 'vitest'
+import type * as Sso from '../../src/index'
+import { HS256_SECRET } from '../helpers/keys'
+import { ADA } from '../helpers/users'
+
+const ORIGIN = 'https://app.example'
+/** The package bundled as for a browser-like runtime, evaluated where `process` is as given. */
+async function load(process: 'absent' | 'throws' | 'env throws'): Promise<typeof Sso> {
+  const bundle = await build({
+    entryPoints: [new URL('../../src/index.ts', import.meta.url).pathname],
+    bundle: true,
+    write: false,
+    format: 'iife',
+    globalName: 'sso',
+    platform: 'neutral',
+    mainFields: ['module', 'main'],
+    logLevel: 'silent',
+  })
+  const context: Record<string, unknown> = {
+    Request,
+    Response,
+    Headers,
+    URL,
+    URLSearchParams,
+    TextEncoder,
+    TextDecoder,
+    AbortController,
+    AbortSignal,
+    crypto: globalThis.crypto,
+    atob,
+    btoa,
+    setTimeout,
+    clearTimeout,
+    structuredClone,
+  }
+  const denied = () => {
+    throw new ReferenceError('Requires env access')
+  }
+  // A sandbox that forbids the name, and Deno without --allow-env (reading env throws).
+  if (process === 'throws') Object.defineProperty(context, 'process', { get: denied })
+  if (process === 'env throws') context.process = Object.defineProperty({}, 'env', { get: denied })
+  return runInNewContext(`${bundle.outputFiles[0]?.text}; sso`, context)
+}
+
+describe.each(['absent', 'throws', 'env throws'] as const)(
+  'a runtime whose process %s (WebCrypto only)',
+  (kind) => {
+    let sso: typeof Sso
+    beforeAll(async () => {
+      sso = await load(kind)
+    }, 30_000)
+
+    it('builds ssoHandler and signs a Komo token with WebCrypto', async () => {
+      const handler = sso.ssoHandler({
+        getUser: () => ADA,
+        vendors: [sso.komo({ secret: HS256_SECRET })],
+      })
+      await handler.ready
+      const response = await handler(
+        new Request(`${ORIGIN}/sso/komo/token`, {
+          method: 'POST',
+          headers: { origin: ORIGIN, 'sec-fetch-site': 'same-origin' },
+        }),
+      )
+      expect(response?.status).toBe(200)
+      const { token } = (await (response as Response).json()) as { token: string }
+      const { payload, protectedHeader } = await jwtVerify(
+        token,
+        new TextEncoder().encode(HS256_SECRET),
+        { algorithms: ['HS256'] },
+      )
+      expect(protectedHeader).toEqual({ alg: 'HS256', typ: 'JWT' })
+      expect(payload.sub).toBe(ADA.id)
+    })
+
+    it('treats an unreadable environment as production: error pages show no details', async () => {
+      const handler = sso.ssoHandler({
+        getUser: () => null,
+        vendors: [sso.komo({ secret: HS256_SECRET })],
+      })
+      const response = await handler(new Request(`${ORIGIN}/sso/komo/token`, { method: 'POST' }))
+      expect(response?.status).toBe(401)
+      expect(await (response as Response).json()).toEqual({
+        error: { code: 'ERR_SSO_UNAUTHENTICATED' },
+      })
+    })
+
+    it('still honours exposeErrors: true', async () => {
+      const handler = sso.ssoHandler({
+        getUser: () => null,
+        exposeErrors: true,
+        vendors: [sso.komo({ secret: HS256_SECRET })],
+      })
+      const response = await handler(new Request(`${ORIGIN}/sso/komo/token`, { method: 'POST' }))
+      expect(
+        ((await (response as Response).json()) as { error: { message?: string } }).error.message,
+      ).toBe('No user is signed in.')
+    })
+  },
+)
