@@ -1,11 +1,20 @@
 import { act, render, renderHook, screen } from '@testing-library/react'
 import { StrictMode } from 'react'
-import { describe, expect, it, vi } from 'vitest'
+import { describe, expect, expectTypeOf, it, vi } from 'vitest'
 import { fakeEmbed, json, registeredHandler, stubTokenEndpoint } from '../test/helpers'
 import { KomoProvider } from './KomoProvider'
-import type { KomoEmbed, KomoUser } from './KomoProvider'
+import type { KomoEmbed, KomoProviderProps, KomoUser } from './KomoProvider'
+import { createTokenStore } from './token-store'
+import type { TokenFetcher, TokenStore } from './token-store'
 import { useAuthRequestHandler } from './useAuthRequestHandler'
 import { useKomo } from './useKomo'
+
+// Calls through to the real store, counting how many stores the provider builds.
+vi.mock('./token-store', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('./token-store')>()
+  return { ...actual, createTokenStore: vi.fn(actual.createTokenStore) }
+})
+const storesBuilt = () => vi.mocked(createTokenStore).mock.calls.length
 
 type Queued = { q: unknown[][] } & KomoEmbed
 const pageEmbed = () => (window as { komoEmbed?: Queued }).komoEmbed
@@ -120,7 +129,7 @@ describe('KomoProvider loader', () => {
       expect.objectContaining({
         name: 'SsoError',
         code: 'ERR_SSO_CONFIG',
-        message: 'KomoProvider needs `tokenUrl` or `fetchToken`',
+        message: 'KomoProvider needs `tokenUrl`, `fetchToken` or `store`',
       }),
     )
   })
@@ -240,5 +249,119 @@ describe('KomoProvider onError', () => {
       code: 'ERR_SSO_UNAUTHENTICATED',
       status: 401,
     })
+  })
+})
+
+describe('KomoProvider with a store the app created', () => {
+  function appStore() {
+    let n = 0
+    const fetchToken = vi.fn<TokenFetcher>(async () => ({
+      token: `app-token-${++n}`,
+      expiresAt: Math.floor(Date.now() / 1000) + 3600,
+    }))
+    return { fetchToken, store: createTokenStore({ fetchToken }) }
+  }
+
+  it('uses the given store, builds none of its own and needs no tokenUrl', async () => {
+    const { store, fetchToken } = appStore()
+    const fetch = stubTokenEndpoint()
+    const embed = fakeEmbed()
+    const built = storesBuilt()
+    render(
+      <KomoProvider store={store} user="u1" embed={embed}>
+        <Card />
+      </KomoProvider>,
+    )
+
+    expect(storesBuilt()).toBe(built)
+    expect(registeredHandler(embed)).toBe(store.getToken)
+    expect(await act(() => registeredHandler(embed)())).toBe('app-token-1')
+    expect(await store.getToken()).toBe('app-token-1') // one cache, shared with the app
+    expect(fetchToken).toHaveBeenCalledTimes(1)
+    expect(fetch).not.toHaveBeenCalled()
+  })
+
+  it("shows the store's state and reports its failures to onError", async () => {
+    const store = createTokenStore({
+      fetchToken: async () => {
+        throw new Error('down')
+      },
+    })
+    const onError = vi.fn()
+    render(
+      <KomoProvider store={store} user="u1" embed={fakeEmbed()} onError={onError}>
+        <Status />
+      </KomoProvider>,
+    )
+
+    await act(() => store.getToken().catch(() => {}))
+
+    expect(screen.getByRole('status').textContent).toBe('error: ERR_SSO_TOKEN_FETCH')
+    expect(onError).toHaveBeenCalledTimes(1)
+    expect(onError.mock.calls[0]?.[0]).toMatchObject({ code: 'ERR_SSO_TOKEN_FETCH' })
+  })
+
+  it('clears the store and calls forgetUser when the user switches', async () => {
+    const { store, fetchToken } = appStore()
+    const embed = fakeEmbed()
+    const tree = (user: KomoUser) => (
+      <KomoProvider store={store} user={user} embed={embed}>
+        <Card />
+      </KomoProvider>
+    )
+    const view = render(tree({ id: 'u1' }))
+    expect(await store.getToken()).toBe('app-token-1')
+
+    view.rerender(tree({ id: 'u2' }))
+
+    expect(embed.forgetUser).toHaveBeenCalledTimes(1)
+    expect(await store.getToken()).toBe('app-token-2')
+    expect(fetchToken).toHaveBeenCalledTimes(2)
+  })
+
+  it('reads the store once: a new store prop keeps the first one and its cache', async () => {
+    const first = appStore()
+    const second = appStore()
+    const embed = fakeEmbed()
+    const tree = (store: TokenStore) => (
+      <KomoProvider store={store} user="u1" embed={embed}>
+        <Card />
+      </KomoProvider>
+    )
+    const view = render(tree(first.store))
+    view.rerender(tree(second.store))
+
+    expect(await act(() => registeredHandler(embed)())).toBe('app-token-1')
+    expect(first.fetchToken).toHaveBeenCalledTimes(1)
+    expect(second.fetchToken).not.toHaveBeenCalled()
+  })
+
+  it('refuses a useAuthRequestHandler handler, which could not replace the store fetcher', () => {
+    vi.spyOn(console, 'error').mockImplementation(() => {})
+    const { store } = appStore()
+    expect(() =>
+      renderHook(() => useAuthRequestHandler(async () => 'other'), {
+        wrapper: ({ children }) => (
+          <KomoProvider store={store} user="u1" embed={fakeEmbed()}>
+            {children}
+          </KomoProvider>
+        ),
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        name: 'SsoError',
+        code: 'ERR_SSO_CONFIG',
+        message: 'useAuthRequestHandler(handler) needs a KomoProvider without `store`',
+      }),
+    )
+  })
+
+  it('is typed: store replaces tokenUrl, fetchToken, timeoutMs and refreshLeewayMs', () => {
+    const { store } = appStore()
+    expectTypeOf({ store, user: 'u1' }).toExtend<KomoProviderProps>()
+    expectTypeOf({ tokenUrl: '/t', user: 'u1' }).toExtend<KomoProviderProps>()
+    expectTypeOf({ store, tokenUrl: '/t', user: 'u1' }).not.toExtend<KomoProviderProps>()
+    expectTypeOf({ store, timeoutMs: 1, user: 'u1' }).not.toExtend<KomoProviderProps>()
+    expectTypeOf({ user: 'u1' }).not.toExtend<KomoProviderProps>()
   })
 })

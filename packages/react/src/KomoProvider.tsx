@@ -1,35 +1,12 @@
-import {
-  createContext,
-  createElement,
-  useContext,
-  useEffect,
-  useMemo,
-  useRef,
-  useState,
-} from 'react'
+import { createElement, useEffect, useMemo, useRef, useState } from 'react'
 import type { ReactNode } from 'react'
+import { KomoContext } from './context'
+import type { KomoContextValue, KomoEmbed } from './context'
 import { SsoError } from './errors'
 import { createTokenStore, fetchTokenFrom } from './token-store'
 import type { TokenFetcher, TokenStore } from './token-store'
-import type { KomoApi } from './useKomo'
 
-/**
- * The part of Komo's Embed SDK (`window.komoEmbed`) this package drives.
- *
- * @example
- * ```ts
- * const embed: KomoEmbed = window.komoEmbed
- * embed.setAuthRequestHandler(async () => (await fetch('/token', { method: 'POST' })).text())
- * ```
- */
-export interface KomoEmbed {
-  /** Komo calls `handler` when it needs a user; a rejection tells it there is none. */
-  setAuthRequestHandler(handler: () => Promise<string>): void
-  /** Hands Komo a token directly (push mode). */
-  setAuthToken(token: string): void
-  /** Signs the current user out of Komo. */
-  forgetUser(): void
-}
+export type { KomoEmbed } from './context'
 
 /**
  * Who is logged in: an object with an `id`, an id string, or `null`/`undefined` for no one.
@@ -42,11 +19,13 @@ export interface KomoEmbed {
 export type KomoUser = { readonly id: string | number } | string | null | undefined
 
 /**
- * Props of {@link KomoProvider}: `tokenUrl`, `fetchToken`, or both (then `fetchToken` is used).
+ * Props of {@link KomoProvider}: `tokenUrl`, `fetchToken`, or both (then `fetchToken` is used);
+ * or a `store` your app created, which the provider then uses instead of building its own.
  *
  * @example
  * ```tsx
  * const props: KomoProviderProps = { tokenUrl: '/sso/komo/token', user, hubHost: 'acme.komo.site' }
+ * const shared: KomoProviderProps = { store: createTokenStore({ fetchToken }), user }
  * ```
  */
 export type KomoProviderProps = {
@@ -62,43 +41,36 @@ export type KomoProviderProps = {
   embed?: KomoEmbed
   /** Called with each failed token request, e.g. to log it (default: none). */
   onError?: (error: SsoError) => void
-  /** Give up on a token request after this long; read once (default: `10000`). */
-  timeoutMs?: number
-  /** Fetch a new token this long before the cached one expires; read once (default: `30000`). */
-  refreshLeewayMs?: number
   children?: ReactNode
 } & (
-  | {
+  | ({
       /** Your `@sso/middleware` token endpoint, POSTed with same-origin cookies. */
       tokenUrl: string
       /** Replaces the default POST to `tokenUrl`, e.g. to add a CSRF header (default: none). */
       fetchToken?: TokenFetcher
+    } & OwnStoreOptions)
+  | ({ tokenUrl?: string; fetchToken: TokenFetcher } & OwnStoreOptions)
+  | {
+      /**
+       * A token store your app created (`@sso/react/token-store`), e.g. to share one cache with
+       * code outside React; read once. The provider uses it as it is: its own `fetchToken`,
+       * `timeoutMs` and `refreshLeewayMs` apply, and it is cleared when `user` changes.
+       */
+      store: TokenStore
+      tokenUrl?: never
+      fetchToken?: never
+      timeoutMs?: never
+      refreshLeewayMs?: never
     }
-  | { tokenUrl?: string; fetchToken: TokenFetcher }
 )
 
-interface KomoContextValue {
-  store: TokenStore
-  /** Returns the embed, installing the loader first if no one has yet. Browser only. */
-  getEmbed(): KomoEmbed
-  /** A handler from useAuthRequestHandler that replaces the provider's fetcher. */
-  handlerRef: { current: TokenFetcher | undefined }
-  /** What useKomo returns. */
-  api: KomoApi
-}
-
-const KomoContext = createContext<KomoContextValue | undefined>(undefined)
-
-/** Reads the provider's context, or throws a message naming `KomoProvider`. */
-export function useKomoContext(hook: string): KomoContextValue {
-  const value = useContext(KomoContext)
-  if (!value) {
-    throw new SsoError(
-      'ERR_SSO_CONFIG',
-      `${hook}() must be called inside <KomoProvider tokenUrl user>`,
-    )
-  }
-  return value
+/** Options for the store the provider builds when it is given no `store`. */
+interface OwnStoreOptions {
+  /** Give up on a token request after this long; read once (default: `10000`). */
+  timeoutMs?: number
+  /** Fetch a new token this long before the cached one expires; read once (default: `30000`). */
+  refreshLeewayMs?: number
+  store?: undefined
 }
 
 /** Komo's documented loader: a queueing `window.komoEmbed` and the async embed.js script. */
@@ -133,8 +105,8 @@ function installKomo(hubHost: string | undefined): KomoEmbed {
 
 /**
  * Connects Komo's Embed SDK to your session: installs Komo's loader once (unless the page already
- * has `window.komoEmbed`, or an `embed` is given), keeps one token cache for the hooks below, and
- * signs the user out of Komo when they log out or switch. Renders nothing itself and touches no
+ * has `window.komoEmbed`, or an `embed` is given), keeps one token cache for the hooks below (or
+ * uses the `store` you give it), and signs the user out of Komo when they log out or switch. Renders nothing itself and touches no
  * browser API during render, so it is safe in server rendering and StrictMode.
  *
  * @example
@@ -145,31 +117,38 @@ function installKomo(hubHost: string | undefined): KomoEmbed {
  * ```
  */
 export function KomoProvider(props: KomoProviderProps): ReactNode {
-  if (!props.tokenUrl && !props.fetchToken) {
-    throw new SsoError('ERR_SSO_CONFIG', 'KomoProvider needs `tokenUrl` or `fetchToken`')
+  if (!props.store && !props.tokenUrl && !props.fetchToken) {
+    throw new SsoError('ERR_SSO_CONFIG', 'KomoProvider needs `tokenUrl`, `fetchToken` or `store`')
   }
   const latest = useRef(props)
   const [shared] = useState(() => {
-    const handlerRef: KomoContextValue['handlerRef'] = { current: undefined }
-    const store = createTokenStore({
-      // Resolved per request, so a new handler or fetchToken prop applies without a new cache.
-      fetchToken: (context) => {
-        const { fetchToken, tokenUrl } = latest.current
-        return (handlerRef.current ?? fetchToken ?? fetchTokenFrom(tokenUrl!))(context)
-      },
-      timeoutMs: props.timeoutMs,
-      refreshLeewayMs: props.refreshLeewayMs,
-    })
+    // The app's own store keeps its own fetcher: no hook handler can be slotted into it.
+    const handlerRef: KomoContextValue['handlerRef'] = props.store
+      ? undefined
+      : { current: undefined }
+    const store =
+      props.store ??
+      createTokenStore({
+        // Resolved per request, so a new handler or fetchToken prop applies without a new cache.
+        fetchToken: (context) => {
+          const { fetchToken, tokenUrl } = latest.current
+          return (handlerRef?.current ?? fetchToken ?? fetchTokenFrom(tokenUrl!))(context)
+        },
+        timeoutMs: props.timeoutMs,
+        refreshLeewayMs: props.refreshLeewayMs,
+      })
     const getEmbed = () => latest.current.embed ?? installKomo(latest.current.hubHost)
     return {
       store,
       handlerRef,
       getEmbed,
-      forgetUser() {
-        store.clear()
-        getEmbed().forgetUser()
+      api: {
+        forgetUser() {
+          store.clear()
+          getEmbed().forgetUser()
+        },
+        setAuthToken: (token: string) => getEmbed().setAuthToken(token),
       },
-      setAuthToken: (token: string) => getEmbed().setAuthToken(token),
     }
   })
   const [embed, setEmbed] = useState<KomoEmbed | null>(null)
@@ -191,8 +170,8 @@ export function KomoProvider(props: KomoProviderProps): ReactNode {
     const previous = lastUserKey.current
     if (previous !== userKey) {
       lastUserKey.current = userKey
-      shared.store.clear()
-      if (previous != null) shared.getEmbed().forgetUser()
+      if (previous != null) shared.api.forgetUser()
+      else shared.store.clear()
     }
   }, [shared, userKey])
 
@@ -205,9 +184,6 @@ export function KomoProvider(props: KomoProviderProps): ReactNode {
     [shared],
   )
 
-  const value = useMemo(() => {
-    const { forgetUser, setAuthToken } = shared
-    return { ...shared, api: { embed, forgetUser, setAuthToken } }
-  }, [shared, embed])
+  const value = useMemo(() => ({ ...shared, api: { ...shared.api, embed } }), [shared, embed])
   return createElement(KomoContext.Provider, { value }, props.children)
 }

@@ -1,9 +1,15 @@
-export { SsoError } from './errors'
-export type { SsoErrorCode } from './errors'
+'use client'
+
+export type { KomoApi, KomoEmbed } from './context'
 export { KomoProvider } from './KomoProvider'
-export type { KomoEmbed, KomoProviderProps, KomoUser } from './KomoProvider'
-export { createTokenStore, fetchTokenFrom } from './token-store'
+export type { KomoProviderProps, KomoUser } from './KomoProvider'
+
+// The framework-free store (also `@sso/react/token-store`), re-exported for compatibility.
+export { createTokenStore, fetchTokenFrom, SsoError } from './token-store'
 export type {
+  ClientSsoErrorCode,
+  ServerSsoErrorCode,
+  SsoErrorCode,
   TokenFetcher,
   TokenResult,
   TokenSnapshot,
@@ -13,4 +19,3 @@ export type {
 } from './token-store'
 export { useAuthRequestHandler } from './useAuthRequestHandler'
 export { useKomo } from './useKomo'
-export type { KomoApi } from './useKomo'

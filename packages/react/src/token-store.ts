@@ -1,5 +1,9 @@
 import { SsoError } from './errors'
 
+// This module is also the `@sso/react/token-store` entry: framework-free, no React import.
+export { SsoError } from './errors'
+export type { ClientSsoErrorCode, ServerSsoErrorCode, SsoErrorCode } from './errors'
+
 /** What a token fetcher may resolve to: a bare token, or a token with its expiry. */
 export interface TokenResult {
   /** The token handed to the embed SDK. Never empty. */
@@ -97,10 +101,14 @@ export interface TokenStore {
 
 const IDLE: TokenSnapshot = { status: 'idle', error: null }
 
-/** The JWT's payload (its `exp` and `iat` claims), or `{}` when the token is not a JWT. */
+/**
+ * The JWT's payload, or `{}` when the token is not a JWT. The claims are as the token has them:
+ * possibly missing or not numbers, which the arithmetic below turns into NaN.
+ */
 function jwtClaims(token: string): { exp?: unknown; iat?: unknown } {
   try {
-    const payload = (token.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/')
+    // A token without a payload part throws here, and so counts as not a JWT.
+    const payload = token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')
     return Object(JSON.parse(atob(payload)))
   } catch {
     return {}
@@ -123,13 +131,14 @@ export function createTokenStore({
   fetchToken,
   timeoutMs = 10_000,
   refreshLeewayMs = 30_000,
-  now,
-}: TokenStoreOptions): TokenStore {
   // Looked up on every call, not captured: fake timers or a Date.now spy installed later apply.
-  const clock = now ?? (() => Date.now())
+  now: clock = () => Date.now(),
+}: TokenStoreOptions): TokenStore {
   const listeners = new Set<() => void>()
   let snapshot = IDLE
-  let cached: { token: string; expiresAtMs: number } | undefined
+  let cached: string | undefined
+  // When the cached token is no longer handed out: refreshLeewayMs before it expires.
+  let staleAtMs = 0
   let inflight: AbortController | undefined
   let pending: Promise<string> | undefined
 
@@ -155,9 +164,7 @@ export function createTokenStore({
     getSnapshot: () => snapshot,
     getServerSnapshot: () => IDLE,
     getToken() {
-      if (cached && clock() < cached.expiresAtMs - refreshLeewayMs) {
-        return Promise.resolve(cached.token)
-      }
+      if (cached && clock() < staleAtMs) return Promise.resolve(cached)
       if (pending) return pending
       const controller = new AbortController()
       const { signal } = controller
@@ -178,19 +185,20 @@ export function createTokenStore({
           clearTimeout(timer)
           // clear() may land between the fetcher resolving and this line; that token is stale.
           signal.throwIfAborted()
-          const token = typeof result === 'string' ? result : result?.token
+          // A string result has no `.token`, so it is the token itself.
+          const token = (result as TokenResult | null)?.token ?? result
           if (!token || typeof token !== 'string') {
             throw new SsoError('ERR_SSO_BAD_RESPONSE', 'No token in the response')
           }
-          const { exp, iat } = jwtClaims(token)
-          const expiresAt = Number((typeof result === 'object' && result.expiresAt) || exp)
+          const { exp, iat } = jwtClaims(token) as { exp: number; iat: number }
+          const expiresAt = (result as TokenResult).expiresAt || exp
           // The lifetime the server granted (exp - iat), counted from now on our own clock, so a
           // client clock behind or ahead of the server's neither keeps a token the vendor already
           // refuses nor drops a fresh one. Without `iat` only the server's expiry against our
           // clock is left. An unknown expiry gives NaN, and a NaN expiry is never reused.
-          const expiresAtMs =
-            Number(iat) > 0 ? clock() + (expiresAt - Number(iat)) * 1000 : expiresAt * 1000
-          cached = { token, expiresAtMs }
+          cached = token
+          staleAtMs =
+            (iat > 0 ? clock() / 1000 + expiresAt - iat : expiresAt) * 1000 - refreshLeewayMs
           settle(controller, { status: 'ready', error: null })
           return token
         },
@@ -236,20 +244,19 @@ export function fetchTokenFrom(tokenUrl: string): TokenFetcher {
       credentials: 'same-origin',
       signal,
     })
-    const { status } = res
-    if (!res.ok) {
-      // Only the server's code is read from the body, and only when it looks like one: the
-      // body itself never reaches a message (a misbehaving proxy could put anything there).
-      const sent = (await res.json().catch(() => 0))?.error?.code
-      const code =
-        status === 401
-          ? 'ERR_SSO_UNAUTHENTICATED'
-          : typeof sent === 'string' && /^ERR_SSO_[A-Z0-9_]{1,60}$/.test(sent)
-            ? sent
-            : 'ERR_SSO_TOKEN_FETCH'
-      throw new SsoError(code, `Token endpoint answered ${status}`, { status })
-    }
     // A body that is not JSON becomes an empty result, which the store rejects as a bad response.
-    return res.json().catch(() => '')
+    const body = await res.json().catch(() => '')
+    if (res.ok) return body
+    // Only the server's code is read from an error body, and only when it looks like one: the
+    // body itself never reaches a message (a misbehaving proxy could put anything there).
+    const { status } = res
+    const sent = body?.error?.code
+    const code =
+      status === 401
+        ? 'ERR_SSO_UNAUTHENTICATED'
+        : typeof sent === 'string' && /^ERR_SSO_[A-Z0-9_]{1,60}$/.test(sent)
+          ? sent
+          : 'ERR_SSO_TOKEN_FETCH'
+    throw new SsoError(code, `Token endpoint answered ${status}`, { status })
   }
 }

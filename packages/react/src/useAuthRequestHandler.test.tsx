@@ -17,7 +17,7 @@ import { useAuthRequestHandler } from './useAuthRequestHandler'
 
 function renderWithProvider(
   handler?: TokenFetcher,
-  props: Partial<KomoProviderProps> = {},
+  props: Pick<KomoProviderProps, 'timeoutMs' | 'refreshLeewayMs' | 'fetchToken'> = {},
 ): { embed: ReturnType<typeof fakeEmbed>; result: { current: TokenSnapshot } } {
   const embed = fakeEmbed()
   const { result } = renderHook(() => useAuthRequestHandler(handler), {

@@ -1,6 +1,7 @@
 import { useEffect, useSyncExternalStore } from 'react'
-import { useKomoContext } from './KomoProvider'
-import type { KomoEmbed } from './KomoProvider'
+import { useKomoContext } from './context'
+import type { KomoEmbed } from './context'
+import { SsoError } from './errors'
 import type { TokenFetcher, TokenSnapshot } from './token-store'
 
 // Per embed, the handler last given to it: StrictMode's second effect run must not register again.
@@ -9,7 +10,8 @@ const registered = new WeakMap<KomoEmbed, () => Promise<string>>()
 /**
  * Registers a token handler with `komoEmbed.setAuthRequestHandler`, so Komo signs the user in
  * when it needs one. Without `handler`, the provider's `fetchToken` or a POST to its `tokenUrl`
- * is used. Either way the handler is wrapped: concurrent calls share one request, a token is
+ * is used (or, with a provider `store`, that store's own fetcher; a `handler` there is a
+ * configuration error, since the store's fetcher is the app's). Either way the handler is wrapped: concurrent calls share one request, a token is
  * reused until shortly before it expires, a hung request times out, and failures reject with an
  * `SsoError`. Returns the state of the last request for the UI.
  *
@@ -24,9 +26,15 @@ const registered = new WeakMap<KomoEmbed, () => Promise<string>>()
  */
 export function useAuthRequestHandler(handler?: TokenFetcher): TokenSnapshot {
   const { store, api, getEmbed, handlerRef } = useKomoContext('useAuthRequestHandler')
+  if (handler && !handlerRef) {
+    throw new SsoError(
+      'ERR_SSO_CONFIG',
+      'useAuthRequestHandler(handler) needs a KomoProvider without `store`',
+    )
+  }
 
   useEffect(() => {
-    handlerRef.current = handler
+    if (handlerRef) handlerRef.current = handler
   })
 
   // `embed` is a dependency so a new `embed` prop gets the handler too.

@@ -1,22 +1,7 @@
-import { useKomoContext } from './KomoProvider'
-import type { KomoEmbed } from './KomoProvider'
+import { useKomoContext } from './context'
+import type { KomoApi } from './context'
 
-/**
- * What {@link useKomo} returns.
- *
- * @example
- * ```ts
- * const { embed, forgetUser, setAuthToken }: KomoApi = useKomo()
- * ```
- */
-export interface KomoApi {
-  /** Komo's embed object; `null` during server rendering and before the first effect. */
-  embed: KomoEmbed | null
-  /** Drops the cached token and signs the user out of Komo. */
-  forgetUser(): void
-  /** Hands Komo a token directly (push mode). */
-  setAuthToken(token: string): void
-}
+export type { KomoApi } from './context'
 
 /**
  * Komo's embed for apps that drive it themselves. `forgetUser` and `setAuthToken` are stable and
