@@ -54,6 +54,7 @@ export function createCore<Req>(options: SsoOptions<Req>, where?: string): SsoCo
         value: { vendor, route },
       })),
     ),
+    where,
   )
   const ready = Promise.all(config.vendors.map((v) => v.ready)).then(() => undefined)
   ready.catch(() => {})

@@ -1,19 +1,35 @@
-import { assertKnownOptions } from './define-vendor'
+// Every construction-time check: the middleware's own options, a vendor definition's shape, and
+// the option checks every vendor factory shares. A bad configuration throws ERR_SSO_CONFIG here,
+// naming the factory, the option and the fix; nothing is checked again per request.
+import type { VendorDefinition } from './define-vendor'
 import { isProduction } from './env'
 import { configError } from './errors'
-import { normaliseBasePath } from './routes'
+import { isLoopbackHost, isSafeRelativePath } from './redirect'
 import type { SsoOptions, Vendor } from './types'
 
-const KNOWN = [
-  'getUser',
-  'vendors',
-  'loginUrl',
-  'basePath',
-  'onLogout',
-  'onEvent',
-  'onError',
-  'exposeErrors',
-] as const
+type KeysOfUnion<T> = T extends unknown ? keyof T : never
+
+/**
+ * The option names of `T` as a list the compiler keeps true: a key `T` does not have, or one it
+ * has that the list leaves out, is a compile error. For {@link assertKnownOptions}.
+ *
+ * @example
+ * const KNOWN = optionKeys<AcmeOptions>({ secret: true, dangerouslyAllowShortSecret: true, paths: true, claims: true })
+ */
+export function optionKeys<T>(keys: { [K in KeysOfUnion<T> & string]-?: true }): readonly string[] {
+  return Object.freeze(Object.keys(keys))
+}
+
+const KNOWN = optionKeys<SsoOptions>({
+  getUser: true,
+  vendors: true,
+  loginUrl: true,
+  basePath: true,
+  onLogout: true,
+  onEvent: true,
+  onError: true,
+  exposeErrors: true,
+})
 
 export interface ResolvedOptions<Req> {
   getUser: SsoOptions<Req>['getUser']
@@ -92,10 +108,211 @@ export function resolveOptions<Req>(
     getUser: options.getUser,
     vendors: options.vendors,
     loginUrl,
-    basePath: normaliseBasePath(options.basePath),
+    basePath: checkBasePath(options.basePath, WHERE),
     onLogout: options.onLogout,
     onEvent: options.onEvent,
     onError: options.onError ?? 'respond',
     exposeErrors: options.exposeErrors ?? !isProduction(),
   }
+}
+
+/** Normalises and checks `basePath` (default `/sso`). */
+export function checkBasePath(basePath: unknown, where = 'ssoMiddleware()'): string {
+  const value = basePath ?? '/sso'
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//')) {
+    throw configError(
+      `${where.slice(0, -2)}({ basePath })`,
+      `must be a path starting with one "/", such as "/sso"; got ${JSON.stringify(value)}.`,
+    )
+  }
+  return value.length > 1 && value.endsWith('/') ? value.slice(0, -1) : value === '/' ? '' : value
+}
+
+/** Checks what `defineVendor` was given: an id, routes of a known shape, path overrides. */
+export function checkVendorDefinition(
+  definition: VendorDefinition<unknown>,
+  paths: Partial<Record<string, string>> | undefined,
+): void {
+  const where = `defineVendor(${JSON.stringify(definition?.id ?? '?')})`
+  if (!definition || typeof definition !== 'object') {
+    throw configError('defineVendor()', 'takes an object `{ id, routes }`.')
+  }
+  if (typeof definition.id !== 'string' || !ID.test(definition.id)) {
+    throw configError(where, '`id` must be lower-case letters, digits and dashes, e.g. "acme".')
+  }
+  if (!Array.isArray(definition.routes) || definition.routes.length === 0) {
+    throw configError(where, '`routes` must be a non-empty array.')
+  }
+  const names = new Set<string>()
+  for (const route of definition.routes) {
+    if (!route || typeof route.name !== 'string' || route.name.length === 0) {
+      throw configError(where, 'every route needs a `name`.')
+    }
+    if (names.has(route.name)) throw configError(where, `route name "${route.name}" is used twice.`)
+    names.add(route.name)
+    if (route.method !== 'GET' && route.method !== 'POST') {
+      throw configError(where, `route "${route.name}": \`method\` must be "GET" or "POST".`)
+    }
+    if (route.kind !== 'browser' && route.kind !== 'api') {
+      throw configError(where, `route "${route.name}": \`kind\` must be "browser" or "api".`)
+    }
+    if (typeof route.path !== 'string' || !route.path.startsWith('/')) {
+      throw configError(where, `route "${route.name}": \`path\` must start with "/".`)
+    }
+    if (route.sideEffects !== undefined && typeof route.sideEffects !== 'boolean') {
+      throw configError(where, `route "${route.name}": \`sideEffects\` must be a boolean.`)
+    }
+    if (typeof route.handle !== 'function') {
+      throw configError(where, `route "${route.name}": \`handle\` must be a function.`)
+    }
+  }
+  const overrides = paths ?? {}
+  for (const [name, path] of Object.entries(overrides)) {
+    if (!names.has(name)) {
+      throw configError(
+        `${definition.id}({ paths })`,
+        `has no route "${name}"; its routes are ${[...names].map((n) => `"${n}"`).join(', ')}.`,
+      )
+    }
+    if (typeof path !== 'string' || !path.startsWith('/')) {
+      throw configError(
+        `${definition.id}({ paths })`,
+        `"${name}" must be a path starting with "/".`,
+      )
+    }
+  }
+}
+
+const ID = /^[a-z][a-z0-9-]{0,39}$/
+
+/** Rejects unknown option keys at construction, suggesting the closest known one. */
+export function assertKnownOptions(options: object, known: readonly string[], where: string): void {
+  for (const key of Object.keys(options)) {
+    if (known.includes(key)) continue
+    const hint = closest(key, known)
+    throw configError(
+      where,
+      `unknown option \`${key}\`${hint ? `; did you mean \`${hint}\`?` : `; known options are ${known.join(', ')}.`}`,
+    )
+  }
+}
+
+function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: string | undefined
+  let bestDistance = 3
+  for (const candidate of candidates) {
+    const d = distance(word.toLowerCase(), candidate.toLowerCase())
+    if (d < bestDistance) {
+      best = candidate
+      bestDistance = d
+    }
+  }
+  return best
+}
+
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i)
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0] as number
+    row[0] = i
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = row[j] as number
+      row[j] = Math.min(
+        (row[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        prev + (a[i - 1] === b[j - 1] ? 0 : 1),
+      )
+      prev = tmp
+    }
+  }
+  return row[b.length] as number
+}
+
+/**
+ * Checks a lifetime option at construction: a positive whole number of seconds, at most `max`.
+ */
+export function checkLifetime(
+  value: number | undefined,
+  fallback: number,
+  max: number,
+  where: string,
+): number {
+  if (value === undefined) return fallback
+  if (!Number.isInteger(value) || value <= 0) {
+    throw configError(
+      where,
+      `\`expiresIn\` must be a positive whole number of seconds; got ${String(value)}.`,
+    )
+  }
+  if (value > max) {
+    throw configError(
+      where,
+      `\`expiresIn\` is capped at ${max} seconds by the vendor; got ${value}.`,
+    )
+  }
+  return value
+}
+
+/** Checks a relative-path option such as `afterLogout` at construction. */
+export function checkRelativeOption(
+  value: string | undefined,
+  fallback: string,
+  where: string,
+): string {
+  if (value === undefined) return fallback
+  if (!isSafeRelativePath(value)) {
+    throw configError(
+      where,
+      `must be a path on your site starting with one "/", such as "/"; got ${JSON.stringify(value)}.`,
+    )
+  }
+  return value
+}
+
+/**
+ * Checks a configured base URL (a vendor API, a community): `https:`, or `http:` on a loopback
+ * host for the demo and tests; no credentials, query or fragment. Returns it without a trailing slash.
+ */
+export function checkBaseUrl(value: unknown, where: string, example: string): string {
+  if (typeof value !== 'string') throw configError(where, `is required, e.g. "${example}".`)
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    throw configError(
+      where,
+      `must be an absolute URL such as "${example}"; got ${JSON.stringify(value)}.`,
+    )
+  }
+  const loopbackHttp = url.protocol === 'http:' && isLoopbackHost(url.hostname)
+  if (url.protocol !== 'https:' && !loopbackHttp) {
+    throw configError(
+      where,
+      `must use https (http only for localhost/127.0.0.1); got ${JSON.stringify(url.protocol)}.`,
+    )
+  }
+  if (url.username || url.password || url.search || url.hash) {
+    throw configError(where, 'must not hold credentials, a query or a fragment.')
+  }
+  return url.href.replace(/\/+$/, '')
+}
+
+/** Throws unless `options` is an object; `shape` shows the required options, e.g. "`{ secret }`". */
+export function assertOptionsObject(options: unknown, where: string, shape: string): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw configError(where, `takes ${shape}.`)
+  }
+}
+
+/** An optional option that must be a non-empty string when given (e.g. `issuer`). */
+export function checkOptionalString(
+  value: unknown,
+  name: string,
+  where: string,
+): string | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'string' || value === '') {
+    throw configError(where, `\`${name}\` must be a non-empty string.`)
+  }
+  return value
 }

@@ -42,18 +42,6 @@ function staticPrefix(path: string): string {
   return prefix
 }
 
-/** Normalises and checks `basePath` (default `/sso`). */
-export function normaliseBasePath(basePath: string | undefined): string {
-  const value = basePath ?? '/sso'
-  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//')) {
-    throw configError(
-      'ssoMiddleware({ basePath })',
-      `must be a path starting with one "/", such as "/sso"; got ${JSON.stringify(value)}.`,
-    )
-  }
-  return value.length > 1 && value.endsWith('/') ? value.slice(0, -1) : value === '/' ? '' : value
-}
-
 /**
  * Compiles `basePath` + every route once. Throws ERR_SSO_CONFIG on a path path-to-regexp
  * cannot parse or on two routes that would answer the same method and path.
@@ -62,14 +50,19 @@ export function normaliseBasePath(basePath: string | undefined): string {
  * const table = compileRoutes('/t/:tenant/sso', [{ method: 'GET', path: '/komo/token', value: 1 }])
  * table.find('GET', '/t/acme/sso/komo/token') // { type: 'match', value: 1, params: { tenant: 'acme' } }
  */
-export function compileRoutes<T>(basePath: string, specs: readonly RouteSpec<T>[]): RouteTable<T> {
+export function compileRoutes<T>(
+  basePath: string,
+  specs: readonly RouteSpec<T>[],
+  where = 'ssoMiddleware()',
+): RouteTable<T> {
+  const factory = where.slice(0, -2)
   const compiled: Compiled<T>[] = []
   const seen = new Set<string>()
   let prefix: string
   try {
     prefix = staticPrefix(basePath || '/')
   } catch (cause) {
-    throw configError('ssoMiddleware({ basePath })', describePathError(basePath, cause))
+    throw configError(`${factory}({ basePath })`, describePathError(basePath, cause))
   }
   for (const spec of specs) {
     if (!spec.path.startsWith('/')) {
@@ -79,7 +72,7 @@ export function compileRoutes<T>(basePath: string, specs: readonly RouteSpec<T>[
     const key = `${spec.method} ${fullPath}`
     if (seen.has(key)) {
       throw configError(
-        'ssoMiddleware({ vendors })',
+        `${factory}({ vendors })`,
         `two routes answer ${spec.method} ${fullPath}; rename one with the vendor's \`paths\` option, or mount each vendor once.`,
       )
     }

@@ -229,28 +229,3 @@ export function createSigner(
     },
   }
 }
-
-/**
- * Checks a lifetime option at construction: a positive whole number of seconds, at most `max`.
- */
-export function checkLifetime(
-  value: number | undefined,
-  fallback: number,
-  max: number,
-  where: string,
-): number {
-  if (value === undefined) return fallback
-  if (!Number.isInteger(value) || value <= 0) {
-    throw configError(
-      where,
-      `\`expiresIn\` must be a positive whole number of seconds; got ${String(value)}.`,
-    )
-  }
-  if (value > max) {
-    throw configError(
-      where,
-      `\`expiresIn\` is capped at ${max} seconds by the vendor; got ${value}.`,
-    )
-  }
-  return value
-}

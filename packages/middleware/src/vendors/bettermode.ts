@@ -1,15 +1,18 @@
+import { defineVendor, type VendorBaseOptions, withClaimsHook } from '../core/define-vendor'
 import {
   assertKnownOptions,
-  defineVendor,
-  type VendorBaseOptions,
-  withClaimsHook,
-} from '../core/define-vendor'
+  assertOptionsObject,
+  checkBaseUrl,
+  checkLifetime,
+  checkRelativeOption,
+  optionKeys,
+} from '../core/options'
 import { configError, SsoError } from '../core/errors'
 import { isSafeRelativePath } from '../core/redirect'
-import { checkLifetime, createSigner, type SecretKeyOptions } from '../core/token'
+import { createSigner, type SecretKeyOptions } from '../core/token'
 import type { Vendor, VendorContext } from '../core/types'
 import { compact, displayName, requireTrustedEmail } from '../core/user'
-import { checkBaseUrl, checkRelativeOption, isHttpUrl, logoutRoute } from '../core/vendor-helpers'
+import { isHttpUrl, logoutRoute } from '../core/vendor-helpers'
 
 /** Options of `bettermode()`. */
 export interface BettermodeOptions extends SecretKeyOptions, VendorBaseOptions<'login' | 'logout'> {
@@ -27,18 +30,18 @@ export interface BettermodeOptions extends SecretKeyOptions, VendorBaseOptions<'
   afterLogout?: string
 }
 
-const KNOWN = [
-  'secret',
-  'dangerouslyAllowShortSecret',
-  'communityUrl',
-  'defaultRedirect',
-  'expiresIn',
-  'spaceIds',
-  'spacesOperation',
-  'afterLogout',
-  'paths',
-  'claims',
-]
+const KNOWN = optionKeys<BettermodeOptions>({
+  secret: true,
+  dangerouslyAllowShortSecret: true,
+  communityUrl: true,
+  defaultRedirect: true,
+  expiresIn: true,
+  spaceIds: true,
+  spacesOperation: true,
+  afterLogout: true,
+  paths: true,
+  claims: true,
+})
 const MAX_SUB = 50
 const MAX_EMAIL = 200
 
@@ -58,8 +61,7 @@ const invalid = (field: string, message: string) =>
  */
 export function bettermode(options: BettermodeOptions): Vendor {
   const where = 'bettermode()'
-  if (!options || typeof options !== 'object')
-    throw configError(where, 'takes `{ secret, communityUrl }`.')
+  assertOptionsObject(options, where, '`{ secret, communityUrl }`')
   assertKnownOptions(options, KNOWN, where)
   const signer = createSigner(options, where)
   const communityUrl = checkBaseUrl(

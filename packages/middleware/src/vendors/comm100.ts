@@ -1,15 +1,18 @@
+import { defineVendor, type VendorBaseOptions, withClaimsHook } from '../core/define-vendor'
 import {
   assertKnownOptions,
-  defineVendor,
-  type VendorBaseOptions,
-  withClaimsHook,
-} from '../core/define-vendor'
-import { configError } from '../core/errors'
+  assertOptionsObject,
+  checkBaseUrl,
+  checkLifetime,
+  checkOptionalString,
+  checkRelativeOption,
+  optionKeys,
+} from '../core/options'
 import { checkRedirectUrl, compileAllowList } from '../core/redirect'
-import { checkLifetime, createSigner, type SecretKeyOptions } from '../core/token'
+import { createSigner, type SecretKeyOptions } from '../core/token'
 import type { Vendor, VendorContext } from '../core/types'
 import { compact, displayName, requireTrustedEmail } from '../core/user'
-import { checkBaseUrl, checkRelativeOption, logoutRoute } from '../core/vendor-helpers'
+import { logoutRoute } from '../core/vendor-helpers'
 
 /** Options of `comm100()`. */
 export interface Comm100Options extends SecretKeyOptions, VendorBaseOptions<'login' | 'logout'> {
@@ -28,17 +31,17 @@ export interface Comm100Options extends SecretKeyOptions, VendorBaseOptions<'log
   afterLogout?: string
 }
 
-const KNOWN = [
-  'secret',
-  'dangerouslyAllowShortSecret',
-  'allowedHosts',
-  'endpoint',
-  'expiresIn',
-  'issuer',
-  'afterLogout',
-  'paths',
-  'claims',
-]
+const KNOWN = optionKeys<Comm100Options>({
+  secret: true,
+  dangerouslyAllowShortSecret: true,
+  allowedHosts: true,
+  endpoint: true,
+  expiresIn: true,
+  issuer: true,
+  afterLogout: true,
+  paths: true,
+  claims: true,
+})
 
 /**
  * Comm100 agent SSO: Comm100 sends the agent to `GET {basePath}/comm100/login?redirect_url=…`
@@ -50,7 +53,7 @@ const KNOWN = [
  */
 export function comm100(options: Comm100Options): Vendor {
   const where = 'comm100()'
-  if (!options || typeof options !== 'object') throw configError(where, 'takes `{ secret }`.')
+  assertOptionsObject(options, where, '`{ secret }`')
   assertKnownOptions(options, KNOWN, where)
   const signer = createSigner(options, where)
   const allowList = compileAllowList(
@@ -62,12 +65,7 @@ export function comm100(options: Comm100Options): Vendor {
     options.endpoint === undefined
       ? undefined
       : checkBaseUrl(options.endpoint, 'comm100({ endpoint })', 'https://sso.comm100.io/jwt')
-  if (
-    options.issuer !== undefined &&
-    (typeof options.issuer !== 'string' || options.issuer === '')
-  ) {
-    throw configError(where, '`issuer` must be a non-empty string.')
-  }
+  checkOptionalString(options.issuer, 'issuer', where)
   const afterLogout = checkRelativeOption(options.afterLogout, '/', 'comm100({ afterLogout })')
   const { issuer, claims: hook } = options
 

@@ -1,17 +1,14 @@
+import { defineVendor, type VendorBaseOptions, withClaimsHook } from '../core/define-vendor'
 import {
   assertKnownOptions,
-  defineVendor,
-  type VendorBaseOptions,
-  withClaimsHook,
-} from '../core/define-vendor'
-import { configError, SsoError } from '../core/errors'
-import {
+  assertOptionsObject,
   checkLifetime,
-  createSigner,
-  type PrivateKeyOptions,
-  type SecretKeyOptions,
-} from '../core/token'
-import type { SsoRequest, Vendor, VendorContext } from '../core/types'
+  checkOptionalString,
+  optionKeys,
+} from '../core/options'
+import { assertSameOrigin, compileAllowedOrigins } from '../core/same-origin'
+import { createSigner, type PrivateKeyOptions, type SecretKeyOptions } from '../core/token'
+import type { Vendor, VendorContext } from '../core/types'
 import { compact, requireTrustedEmail, splitName } from '../core/user'
 
 interface KomoCommonOptions extends VendorBaseOptions<'token'> {
@@ -30,47 +27,18 @@ interface KomoCommonOptions extends VendorBaseOptions<'token'> {
 export type KomoOptions = KomoCommonOptions &
   (SecretKeyOptions | (Omit<PrivateKeyOptions, 'algorithm'> & { algorithm: 'RS256' | 'ES256' }))
 
-const KNOWN = [
-  'secret',
-  'dangerouslyAllowShortSecret',
-  'privateKey',
-  'algorithm',
-  'issuer',
-  'expiresIn',
-  'allowedOrigins',
-  'paths',
-  'claims',
-]
+const KNOWN = optionKeys<KomoOptions>({
+  secret: true,
+  dangerouslyAllowShortSecret: true,
+  privateKey: true,
+  algorithm: true,
+  issuer: true,
+  expiresIn: true,
+  allowedOrigins: true,
+  paths: true,
+  claims: true,
+})
 const MAX_LIFETIME = 24 * 60 * 60
-
-/**
- * Rule 4: the token endpoint serves same-origin browsers and server-side callers only. A request
- * is cross-site when `Sec-Fetch-Site` says so, or when its `Origin` is not the whole origin
- * (scheme, host and port) it was sent to, nor one of `allowedOrigins`.
- */
-function assertSameOrigin(request: SsoRequest, allowedOrigins: ReadonlySet<string>): void {
-  const refuse = (message: string) =>
-    new SsoError('ERR_SSO_FORBIDDEN', message, {
-      vendor: 'komo',
-      userMessage: 'Cross-site requests are not allowed.',
-    })
-  const site = request.header('sec-fetch-site')
-  if (site !== undefined && site !== 'same-origin')
-    throw refuse(`Sec-Fetch-Site is "${site.slice(0, 20)}".`)
-  const origin = request.header('origin')
-  if (origin === undefined) return
-  let parsed: string
-  try {
-    parsed = new URL(origin).origin
-  } catch {
-    throw refuse('The Origin header is not an origin.')
-  }
-  if (parsed === 'null' || (parsed !== request.origin && !allowedOrigins.has(parsed))) {
-    throw refuse(
-      'The Origin is not this site (scheme, host and port); behind a proxy that rewrites them, list the public origin in `allowedOrigins`.',
-    )
-  }
-}
 
 /**
  * Komo: the page hosting a Komo card asks `POST {basePath}/komo/token` for a JWT and hands it to
@@ -83,31 +51,12 @@ function assertSameOrigin(request: SsoRequest, allowedOrigins: ReadonlySet<strin
  */
 export function komo(options: KomoOptions): Vendor {
   const where = 'komo()'
-  if (!options || typeof options !== 'object')
-    throw configError(where, 'takes `{ secret }` or `{ privateKey, algorithm }`.')
+  assertOptionsObject(options, where, '`{ secret }` or `{ privateKey, algorithm }`')
   assertKnownOptions(options, KNOWN, where)
-  if (
-    options.issuer !== undefined &&
-    (typeof options.issuer !== 'string' || options.issuer === '')
-  ) {
-    throw configError(where, '`issuer` must be a non-empty string.')
-  }
+  checkOptionalString(options.issuer, 'issuer', where)
   const expiresIn = checkLifetime(options.expiresIn, 3600, MAX_LIFETIME, where)
   const signer = createSigner(options, where, ['HS256', 'RS256', 'ES256'])
-  const allowedOrigins = new Set<string>()
-  for (const origin of options.allowedOrigins ?? []) {
-    let parsed: URL | undefined
-    try {
-      parsed = new URL(origin)
-    } catch {}
-    if (!parsed || parsed.origin !== origin.replace(/\/$/, '').toLowerCase()) {
-      throw configError(
-        where,
-        `\`allowedOrigins\` entries must be origins such as "https://app.example.com"; got ${JSON.stringify(origin)}.`,
-      )
-    }
-    allowedOrigins.add(parsed.origin)
-  }
+  const allowedOrigins = compileAllowedOrigins(options.allowedOrigins, where)
   const { issuer, claims: hook } = options
 
   return defineVendor(
@@ -121,7 +70,7 @@ export function komo(options: KomoOptions): Vendor {
           path: '/komo/token',
           kind: 'api',
           async handle(ctx: VendorContext) {
-            assertSameOrigin(ctx.request, allowedOrigins)
+            assertSameOrigin(ctx.request, allowedOrigins, 'komo')
             const user = await ctx.requireUser()
             const email = requireTrustedEmail(user, 'komo')
             const { firstName, lastName } = splitName(user)

@@ -1,14 +1,9 @@
-import {
-  assertKnownOptions,
-  defineVendor,
-  type VendorBaseOptions,
-  withClaimsHook,
-} from '../core/define-vendor'
+import { defineVendor, type VendorBaseOptions, withClaimsHook } from '../core/define-vendor'
+import { assertKnownOptions, assertOptionsObject, checkBaseUrl, optionKeys } from '../core/options'
 import { configError, SsoError } from '../core/errors'
 import type { MaybePromise, SsoUser, Vendor, VendorContext } from '../core/types'
 import { compact, displayName } from '../core/user'
 import { callUpstream, headerValueProblem, pathSegment, upstreamUrl } from '../core/upstream'
-import { checkBaseUrl } from '../core/vendor-helpers'
 
 /** Options of `konnec()`. The API key stays on the server: it is never sent to a browser or logged. */
 export interface KonnecOptions extends VendorBaseOptions<'login'> {
@@ -32,19 +27,19 @@ export interface KonnecOptions extends VendorBaseOptions<'login'> {
   retryDelayMs?: number
 }
 
-const KNOWN = [
-  'apiBaseUrl',
-  'orgId',
-  'apiKey',
-  'appUrl',
-  'role',
-  'username',
-  'readToken',
-  'timeoutMs',
-  'retryDelayMs',
-  'paths',
-  'claims',
-]
+const KNOWN = optionKeys<KonnecOptions>({
+  apiBaseUrl: true,
+  orgId: true,
+  apiKey: true,
+  appUrl: true,
+  role: true,
+  username: true,
+  readToken: true,
+  timeoutMs: true,
+  retryDelayMs: true,
+  paths: true,
+  claims: true,
+})
 const MAX_BODY = 64 * 1024
 const MAX_USERNAME = 256
 
@@ -81,8 +76,7 @@ const invalidUsername = (problem: string) =>
  */
 export function konnec(options: KonnecOptions): Vendor {
   const where = 'konnec()'
-  if (!options || typeof options !== 'object')
-    throw configError(where, 'takes `{ apiBaseUrl, orgId, apiKey }`.')
+  assertOptionsObject(options, where, '`{ apiBaseUrl, orgId, apiKey }`')
   assertKnownOptions(options, KNOWN, where)
   const apiBaseUrl = checkBaseUrl(
     options.apiBaseUrl,

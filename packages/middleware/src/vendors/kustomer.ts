@@ -1,12 +1,8 @@
-import {
-  assertKnownOptions,
-  defineVendor,
-  type VendorBaseOptions,
-  withClaimsHook,
-} from '../core/define-vendor'
+import { defineVendor, type VendorBaseOptions, withClaimsHook } from '../core/define-vendor'
+import { assertKnownOptions, assertOptionsObject, checkLifetime, optionKeys } from '../core/options'
 import { configError } from '../core/errors'
 import { checkRedirectUrl, compileAllowList } from '../core/redirect'
-import { checkLifetime, createSigner, type SecretKeyOptions } from '../core/token'
+import { createSigner, type SecretKeyOptions } from '../core/token'
 import type { Vendor, VendorContext } from '../core/types'
 import { requireTrustedEmail } from '../core/user'
 
@@ -23,15 +19,15 @@ export interface KustomerOptions extends SecretKeyOptions, VendorBaseOptions<'lo
   expiresIn?: number
 }
 
-const KNOWN = [
-  'secret',
-  'dangerouslyAllowShortSecret',
-  'allowedHosts',
-  'includeExp',
-  'expiresIn',
-  'paths',
-  'claims',
-]
+const KNOWN = optionKeys<KustomerOptions>({
+  secret: true,
+  dangerouslyAllowShortSecret: true,
+  allowedHosts: true,
+  includeExp: true,
+  expiresIn: true,
+  paths: true,
+  claims: true,
+})
 const KUSTOMER_MAX_AGE = 15 * 60
 
 /**
@@ -43,7 +39,7 @@ const KUSTOMER_MAX_AGE = 15 * 60
  */
 export function kustomer(options: KustomerOptions): Vendor {
   const where = 'kustomer()'
-  if (!options || typeof options !== 'object') throw configError(where, 'takes `{ secret }`.')
+  assertOptionsObject(options, where, '`{ secret }`')
   assertKnownOptions(options, KNOWN, where)
   const signer = createSigner(options, where)
   const allowList = compileAllowList(

@@ -7,7 +7,7 @@ import {
   type SigningKeyOptions,
   SsoError,
 } from '../../src/index'
-import { checkLifetime } from '../../src/core/token'
+import { checkLifetime } from '../../src/core/options'
 import { PINNED_SECONDS, pinClock, unpinClock } from '../helpers/clock'
 import { byName } from '../helpers/tables'
 import {
