@@ -1,4 +1,20 @@
 export { komoEmbedPath, komoEmbedSource } from './komo-embed/embed'
+export type { ListeningSimulator } from './server/listen'
+export type { Simulator, SimulatorBaseOptions } from './server/core'
+export type { SimulatorEvent } from './server/events'
+export type { SimulatorVendor } from './vendors'
+export { VendorTokenError, importVendorKey, verifyVendorToken } from './verify'
+export type {
+  KomoAlgorithm,
+  TokenVendor,
+  VendorClaims,
+  VendorKeyInput,
+  VendorTokenErrorCode,
+  VendorVerifyKey,
+  VerifyVendorTokenOptions,
+} from './verify'
+
+// One block per vendor.
 export { bettermodeSimulator } from './simulators/bettermode'
 export type {
   BettermodeMember,
@@ -30,20 +46,3 @@ export type {
   KustomerSimulator,
   KustomerSimulatorOptions,
 } from './simulators/kustomer'
-export type {
-  ListeningSimulator,
-  Simulator,
-  SimulatorBaseOptions,
-  SimulatorEvent,
-  SimulatorVendor,
-} from './simulators/server'
-export { VendorTokenError, importVendorKey, verifyVendorToken } from './verify'
-export type {
-  KomoAlgorithm,
-  TokenVendor,
-  VendorClaims,
-  VendorKeyInput,
-  VendorTokenErrorCode,
-  VendorVerifyKey,
-  VerifyVendorTokenOptions,
-} from './verify'

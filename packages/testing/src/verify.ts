@@ -7,16 +7,11 @@ import {
   importX509,
 } from 'jose'
 import type { CryptoKey, JWK, KeyObject } from 'jose'
+import { ClaimChecker } from './claims'
+import { tokenRules, vendorName } from './vendors'
+import type { TokenVendor } from './vendors'
 
-/**
- * The vendors whose tokens are JWTs the vendor verifies itself (Konnec uses an API instead).
- *
- * @example
- * ```ts
- * const vendor: TokenVendor = 'comm100'
- * ```
- */
-export type TokenVendor = 'komo' | 'kustomer' | 'comm100' | 'bettermode'
+export type { TokenVendor } from './vendors'
 
 /**
  * The algorithms Komo can be configured with; every other vendor is HS256 only.
@@ -108,13 +103,6 @@ export interface VerifyVendorTokenOptions {
   issuer?: string
 }
 
-const PREFIX: Record<TokenVendor, string> = {
-  komo: 'Komo could not verify the SSO token',
-  kustomer: 'Kustomer could not sign you in with the external token',
-  comm100: 'Comm100 JWT SSO failed',
-  bettermode: 'Bettermode could not log you in with the SSO token',
-}
-
 /**
  * A vendor's refusal of a token, with a stable `code` and a vendor-style message naming the claim.
  *
@@ -134,7 +122,7 @@ export class VendorTokenError extends Error {
   readonly claim: string | undefined
 
   constructor(vendor: TokenVendor, code: VendorTokenErrorCode, detail: string, claim?: string) {
-    super(`${PREFIX[vendor]}: ${detail}`)
+    super(`${tokenRules(vendor).refusal}: ${detail}`)
     this.name = 'VendorTokenError'
     this.vendor = vendor
     this.code = code
@@ -143,10 +131,12 @@ export class VendorTokenError extends Error {
 }
 
 function pinnedAlgorithm(vendor: TokenVendor, algorithm: KomoAlgorithm | undefined): KomoAlgorithm {
-  if (vendor !== 'komo') return 'HS256'
-  const alg = algorithm ?? 'HS256'
-  if (alg !== 'HS256' && alg !== 'RS256' && alg !== 'ES256') {
-    throw new TypeError(`Komo accepts HS256, RS256 or ES256, not ${JSON.stringify(alg)}`)
+  const { algorithms } = tokenRules(vendor)
+  if (algorithms.length === 1) return algorithms[0]
+  const alg = algorithm ?? algorithms[0]
+  if (!algorithms.includes(alg)) {
+    const listed = `${algorithms.slice(0, -1).join(', ')} or ${algorithms.at(-1)}`
+    throw new TypeError(`${vendorName(vendor)} accepts ${listed}, not ${JSON.stringify(alg)}`)
   }
   return alg
 }
@@ -197,7 +187,9 @@ export async function importVendorKey(
     return key.includes('BEGIN CERTIFICATE') ? importX509(key, alg) : importSPKI(key, alg)
   }
   if (key instanceof Uint8Array) {
-    throw new TypeError(`komo: a ${alg} public key must be a PEM string, a JWK or a key object`)
+    throw new TypeError(
+      `${vendor}: a ${alg} public key must be a PEM string, a JWK or a key object`,
+    )
   }
   return importJWK(key, alg)
 }
@@ -205,7 +197,8 @@ export async function importVendorKey(
 /**
  * Verifies a token the way the vendor does: pinned algorithm (HS256; Komo HS256 or its configured
  * RS256/ES256 — `none` and everything else is `wrong_algorithm`), signature, then the vendor's
- * required claims, limits and lifetime. Resolves to the claims or throws a `VendorTokenError`.
+ * required claims, limits and lifetime (its rules live beside its simulator,
+ * `simulators/<vendor>/verify.ts`). Resolves to the claims or throws a `VendorTokenError`.
  *
  * - komo: `sub`, `email`, `exp` > now, `iat` not in the future, `iss` when `issuer` is set.
  * - kustomer: `email`, `iat` not in the future and at most 15 minutes old.
@@ -267,232 +260,6 @@ export async function verifyVendorToken(
   const c = claims as VendorClaims
   const nowMs = options.now instanceof Date ? options.now.getTime() : (options.now ?? Date.now())
   const check = new ClaimChecker(c, fail, nowMs / 1000, options.clockToleranceSeconds ?? 5)
-  RULES[vendor](check, options)
+  tokenRules(vendor).check(check, options)
   return c
-}
-
-type Fail = (code: VendorTokenErrorCode, detail: string, claim?: string) => never
-
-class ClaimChecker {
-  constructor(
-    readonly claims: VendorClaims,
-    readonly fail: Fail,
-    readonly now: number,
-    readonly tolerance: number,
-  ) {}
-
-  string(name: string, opts: { required?: boolean; max?: number } = {}): string | undefined {
-    const value = this.claims[name]
-    if (value === undefined || value === null || value === '') {
-      if (opts.required) this.fail('missing_claim', `the "${name}" claim is required.`, name)
-      return undefined
-    }
-    if (typeof value !== 'string')
-      this.fail('invalid_claim', `the "${name}" claim must be a string.`, name)
-    const text = value as string
-    if (opts.max !== undefined && [...text].length > opts.max) {
-      this.fail(
-        'claim_too_long',
-        `the "${name}" claim must be ${opts.max} characters or less.`,
-        name,
-      )
-    }
-    return text
-  }
-
-  email(opts: { max?: number } = {}): string {
-    const email = this.string('email', { required: true, ...opts }) as string
-    if (!/^[^\s@]+@[^\s@]+$/.test(email)) {
-      this.fail('invalid_claim', 'the "email" claim is not an email address.', 'email')
-    }
-    return email
-  }
-
-  time(name: 'exp' | 'iat' | 'nbf', required: boolean): number | undefined {
-    const value = this.claims[name]
-    if (value === undefined) {
-      if (required) this.fail('missing_claim', `the "${name}" claim is required.`, name)
-      return undefined
-    }
-    if (typeof value !== 'number' || !Number.isFinite(value)) {
-      this.fail('invalid_claim', `the "${name}" claim must be a number of seconds.`, name)
-    }
-    return value as number
-  }
-
-  /** `exp` in the future, `nbf` reached, `iat` not in the future, `iat` not older than maxAge. */
-  lifetime(opts: { exp: boolean; iat: boolean; nbf: boolean; maxAgeSeconds?: number }): {
-    exp?: number
-    iat?: number
-  } {
-    const exp = this.time('exp', opts.exp)
-    const iat = this.time('iat', opts.iat)
-    const nbf = this.time('nbf', opts.nbf)
-    const { now, tolerance } = this
-    if (exp !== undefined && exp <= now - tolerance) {
-      this.fail('expired', 'the token has expired (the "exp" claim is in the past).', 'exp')
-    }
-    if (nbf !== undefined && nbf > now + tolerance) {
-      this.fail(
-        'not_yet_valid',
-        'the token is not valid yet (the "nbf" claim is in the future).',
-        'nbf',
-      )
-    }
-    if (iat !== undefined && iat > now + tolerance) {
-      this.fail('issued_in_future', 'the "iat" claim is in the future.', 'iat')
-    }
-    if (opts.maxAgeSeconds !== undefined) {
-      if (iat === undefined) this.fail('missing_claim', 'the "iat" claim is required.', 'iat')
-      else if (now - iat > opts.maxAgeSeconds + tolerance) {
-        this.fail(
-          'too_old',
-          `the "iat" claim is more than ${describeSeconds(opts.maxAgeSeconds)} old.`,
-          'iat',
-        )
-      }
-    }
-    return { ...(exp === undefined ? {} : { exp }), ...(iat === undefined ? {} : { iat }) }
-  }
-}
-
-function describeSeconds(seconds: number): string {
-  if (seconds % 60 === 0) {
-    const minutes = seconds / 60
-    return `${minutes} minute${minutes === 1 ? '' : 's'}`
-  }
-  return `${seconds} seconds`
-}
-
-const RULES: Record<TokenVendor, (check: ClaimChecker, options: VerifyVendorTokenOptions) => void> =
-  {
-    komo(check, options) {
-      check.string('sub', { required: true })
-      check.email()
-      check.string('first_name')
-      check.string('last_name')
-      check.lifetime({
-        exp: true,
-        iat: false,
-        nbf: false,
-        ...(options.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: options.maxAgeSeconds }),
-      })
-      if (options.issuer !== undefined && check.claims.iss !== options.issuer) {
-        check.fail(
-          'bad_issuer',
-          `the "iss" claim must be ${JSON.stringify(options.issuer)}.`,
-          'iss',
-        )
-      }
-    },
-
-    kustomer(check, options) {
-      check.email()
-      check.lifetime({
-        exp: false,
-        iat: true,
-        nbf: false,
-        maxAgeSeconds: options.maxAgeSeconds ?? 900,
-      })
-    },
-
-    comm100(check, options) {
-      check.email()
-      check.string('name')
-      const jti = check.string('jti', { required: true }) as string
-      const aud = check.claims.aud
-      if (aud === undefined) check.fail('missing_claim', 'the "aud" claim is required.', 'aud')
-      const audiences = Array.isArray(aud) ? aud : [aud]
-      if (!audiences.includes('Comm100')) {
-        check.fail('bad_audience', 'the "aud" claim must be "Comm100".', 'aud')
-      }
-      const { exp, iat } = check.lifetime({
-        exp: true,
-        iat: true,
-        nbf: true,
-        ...(options.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: options.maxAgeSeconds }),
-      })
-      const maxLifetime = options.maxLifetimeSeconds ?? 1800
-      if (exp !== undefined && iat !== undefined && exp - iat > maxLifetime) {
-        check.fail(
-          'lifetime_too_long',
-          `the token lives longer than ${describeSeconds(maxLifetime)} ("exp" - "iat").`,
-          'exp',
-        )
-      }
-      if (options.seenJti) {
-        if (options.seenJti.has(jti)) {
-          check.fail('replayed_jti', 'the "jti" claim has already been used.', 'jti')
-        }
-        options.seenJti.add(jti)
-      }
-    },
-
-    bettermode(check, options) {
-      check.string('sub', { required: true, max: 50 })
-      check.string('name', { required: true })
-      check.email({ max: 200 })
-      check.string('tagline')
-      const picture = check.string('picture')
-      if (picture !== undefined && !isHttpUrl(picture)) {
-        check.fail(
-          'invalid_claim',
-          'the "picture" claim must be a full http:// or https:// URL.',
-          'picture',
-        )
-      }
-      const op = check.claims.spacesOperation
-      if (op !== undefined && op !== 'ADD' && op !== 'REPLACE') {
-        check.fail(
-          'invalid_claim',
-          'the "spacesOperation" claim must be "ADD" or "REPLACE".',
-          'spacesOperation',
-        )
-      }
-      const spaceIds = check.claims.spaceIds
-      if (
-        spaceIds !== undefined &&
-        !(Array.isArray(spaceIds) && spaceIds.every((id) => typeof id === 'string'))
-      ) {
-        check.fail(
-          'invalid_claim',
-          'the "spaceIds" claim must be an array of space IDs.',
-          'spaceIds',
-        )
-      }
-      const spaces = check.claims.spaces
-      if (
-        spaces !== undefined &&
-        !(
-          Array.isArray(spaces) &&
-          spaces.every(
-            (s: unknown) =>
-              typeof s === 'object' &&
-              s !== null &&
-              typeof (s as { spaceId?: unknown }).spaceId === 'string',
-          )
-        )
-      ) {
-        check.fail(
-          'invalid_claim',
-          'the "spaces" claim must be an array of { spaceId, role, action }.',
-          'spaces',
-        )
-      }
-      check.lifetime({
-        exp: true,
-        iat: false,
-        nbf: false,
-        ...(options.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: options.maxAgeSeconds }),
-      })
-    },
-  }
-
-function isHttpUrl(value: string): boolean {
-  try {
-    const url = new URL(value)
-    return url.protocol === 'http:' || url.protocol === 'https:'
-  } catch {
-    return false
-  }
 }

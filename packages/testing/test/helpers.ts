@@ -1,7 +1,7 @@
 import { SignJWT, UnsecuredJWT } from 'jose'
 import type { JWTPayload } from 'jose'
 import { onTestFinished } from 'vitest'
-import type { Simulator } from '../src/simulators/server'
+import type { Simulator } from '../src/server/core'
 
 /** The pinned clock every test uses: 2025-01-15T12:00:00Z. */
 export const NOW_MS = Date.UTC(2025, 0, 15, 12, 0, 0)

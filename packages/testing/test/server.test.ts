@@ -4,7 +4,8 @@ import { describe, expect, it } from 'vitest'
 import { bettermodeSimulator } from '../src/simulators/bettermode'
 import { comm100Simulator } from '../src/simulators/comm100'
 import { kustomerSimulator } from '../src/simulators/kustomer'
-import { escapeHtml, html, isRelativePath } from '../src/simulators/server'
+import { escapeHtml, html } from '../src/server/html'
+import { isRelativePath } from '../src/server/urls'
 import { APP, SECRET, linkHref, now, pageCode, request, start } from './helpers'
 
 const loginUrl = `${APP}/sso/kustomer/login`

@@ -1,19 +1,13 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto'
-import {
-  BodyError,
-  Refusal,
-  allowMethods,
-  createSimulatorCore,
-  html,
-  page,
-  queryParam,
-  readJsonBody,
-  requireAbsoluteUrl,
-  requireString,
-  sendHtml,
-  sendJson,
-} from './server'
-import type { Simulator, SimulatorBaseOptions, SimulatorContext, SimulatorEvent } from './server'
+import { randomBytes } from 'node:crypto'
+import { Refusal, createSimulatorCore } from '../../server/core'
+import type { Simulator, SimulatorBaseOptions, SimulatorContext } from '../../server/core'
+import type { SimulatorEvent } from '../../server/events'
+import { html } from '../../server/html'
+import { requireAbsoluteUrl, requireString } from '../../server/options'
+import { page } from '../../server/page'
+import { BodyError, allowMethods, queryParam, readJsonBody } from '../../server/request'
+import { sendHtml, sendJson } from '../../server/respond'
+import { checkKonnecCredentials } from './verify'
 
 /**
  * The two Konnec API routes the app calls.
@@ -192,24 +186,9 @@ export function konnecSimulator(options: KonnecSimulatorOptions): KonnecSimulato
   }
 
   function checkCredentials(ctx: SimulatorContext, pathOrg: string): boolean {
-    const given = ctx.req.headers['x-api-key']
-    const givenBuf = Buffer.from(typeof given === 'string' ? given : '')
-    if (givenBuf.length !== apiKey.length || !timingSafeEqual(givenBuf, apiKey)) {
-      apiError(ctx, 401, 'unauthorized', 'Missing or invalid x-api-key.', true)
-      return false
-    }
-    const headerOrg = ctx.req.headers['x-org-id']
-    if (headerOrg !== orgId || pathOrg !== orgId) {
-      apiError(
-        ctx,
-        403,
-        'forbidden',
-        'The x-org-id header and the organization in the path must match this API key.',
-        true,
-      )
-      return false
-    }
-    return true
+    const refusal = checkKonnecCredentials(ctx.req.headers, pathOrg, { orgId, apiKey })
+    if (refusal) apiError(ctx, refusal.status, refusal.code, refusal.message, true)
+    return refusal === undefined
   }
 
   async function api(ctx: SimulatorContext, match: RegExpExecArray): Promise<void> {

@@ -1,18 +1,14 @@
 import { randomUUID } from 'node:crypto'
-import { VendorTokenError, importVendorKey, verifyVendorToken } from '../verify'
-import {
-  Refusal,
-  allowMethods,
-  createSimulatorCore,
-  html,
-  page,
-  queryParam,
-  requireAbsoluteUrl,
-  requireString,
-  sendHtml,
-  withParams,
-} from './server'
-import type { Simulator, SimulatorBaseOptions, SimulatorContext, SimulatorEvent } from './server'
+import { Refusal, createSimulatorCore } from '../../server/core'
+import type { Simulator, SimulatorBaseOptions, SimulatorContext } from '../../server/core'
+import type { SimulatorEvent } from '../../server/events'
+import { html } from '../../server/html'
+import { requireAbsoluteUrl, requireString } from '../../server/options'
+import { page } from '../../server/page'
+import { allowMethods, queryParam } from '../../server/request'
+import { sendHtml } from '../../server/respond'
+import { withParams } from '../../server/urls'
+import { tokenVerifier } from '../../server/verifier'
 
 /**
  * Options of `kustomerSimulator`.
@@ -82,8 +78,7 @@ export function kustomerSimulator(options: KustomerSimulatorOptions): KustomerSi
   const secret = requireString('kustomer', 'secret', options.secret)
   const loginUrl = requireAbsoluteUrl('kustomer', 'loginUrl', options.loginUrl)
   const now = options.now ?? Date.now
-  const key = importVendorKey('kustomer', secret)
-  key.catch(() => {})
+  const verify = tokenVerifier('kustomer', secret)
   const events: SimulatorEvent[] = []
   const customers = new Map<string, KustomerCustomer>()
 
@@ -112,16 +107,10 @@ export function kustomerSimulator(options: KustomerSimulatorOptions): KustomerSi
       allowMethods(ctx, 'GET')
       const token = queryParam(ctx.url, 'externalToken')
       if (!token) throw new Refusal(400, 'missing_token', 'The externalToken parameter is missing.')
-      let claims: Record<string, unknown>
-      try {
-        claims = await verifyVendorToken('kustomer', token, await key, {
-          now: now(),
-          ...(options.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: options.maxAgeSeconds }),
-        })
-      } catch (err) {
-        if (err instanceof VendorTokenError) throw new Refusal(401, err.code, err.message)
-        throw err
-      }
+      const claims = await verify(token, {
+        now: now(),
+        ...(options.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: options.maxAgeSeconds }),
+      })
       const email = String(claims.email)
       const existing = customers.get(email.toLowerCase())
       const at = now()

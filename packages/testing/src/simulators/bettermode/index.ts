@@ -1,21 +1,15 @@
 import { randomBytes } from 'node:crypto'
-import { VendorTokenError, importVendorKey, verifyVendorToken } from '../verify'
-import {
-  Refusal,
-  allowMethods,
-  createSimulatorCore,
-  html,
-  isRelativePath,
-  page,
-  queryParam,
-  readCookie,
-  redirect,
-  requireAbsoluteUrl,
-  requireString,
-  sendHtml,
-  withParams,
-} from './server'
-import type { Simulator, SimulatorBaseOptions, SimulatorContext, SimulatorEvent } from './server'
+import { readCookie, sessionCookie } from '../../server/cookies'
+import { Refusal, createSimulatorCore } from '../../server/core'
+import type { Simulator, SimulatorBaseOptions, SimulatorContext } from '../../server/core'
+import type { SimulatorEvent } from '../../server/events'
+import { html } from '../../server/html'
+import { optionalAbsoluteUrl, requireAbsoluteUrl, requireString } from '../../server/options'
+import { page } from '../../server/page'
+import { allowMethods, queryParam } from '../../server/request'
+import { redirect, sendHtml } from '../../server/respond'
+import { isRelativePath, withParams } from '../../server/urls'
+import { tokenVerifier } from '../../server/verifier'
 
 /**
  * A community member.
@@ -93,13 +87,9 @@ const SESSION_COOKIE = 'bettermode_sim_session'
 export function bettermodeSimulator(options: BettermodeSimulatorOptions): BettermodeSimulator {
   const secret = requireString('bettermode', 'secret', options.secret)
   const loginUrl = requireAbsoluteUrl('bettermode', 'loginUrl', options.loginUrl)
-  const logoutUrl =
-    options.logoutUrl === undefined
-      ? undefined
-      : requireAbsoluteUrl('bettermode', 'logoutUrl', options.logoutUrl).href
+  const logoutUrl = optionalAbsoluteUrl('bettermode', 'logoutUrl', options.logoutUrl)
   const now = options.now ?? Date.now
-  const key = importVendorKey('bettermode', secret)
-  key.catch(() => {})
+  const verify = tokenVerifier('bettermode', secret)
   const events: SimulatorEvent[] = []
   const members: BettermodeMember[] = (options.members ?? []).map((m) => ({ ...m }))
   const sessions = new Map<string, BettermodeMember>()
@@ -119,13 +109,7 @@ export function bettermodeSimulator(options: BettermodeSimulatorOptions): Better
         'The redirect_uri must be a relative path starting with / (e.g. /spaces).',
       )
     }
-    let claims: Record<string, unknown>
-    try {
-      claims = await verifyVendorToken('bettermode', token, await key, { now: now() })
-    } catch (err) {
-      if (err instanceof VendorTokenError) throw new Refusal(401, err.code, err.message)
-      throw err
-    }
+    const claims = await verify(token, { now: now() })
     const sub = String(claims.sub)
     const email = String(claims.email)
     const name = String(claims.name)
@@ -149,7 +133,7 @@ export function bettermodeSimulator(options: BettermodeSimulatorOptions): Better
     sessions.set(session, member)
     events.push({ type: 'signed-in', vendor: 'bettermode', at: now(), email, sub, detail, claims })
     redirect(ctx.res, `${ctx.origin}${redirectUri ?? '/'}`, {
-      'Set-Cookie': `${SESSION_COOKIE}=${session}; Path=/; HttpOnly; SameSite=Lax`,
+      'Set-Cookie': sessionCookie(SESSION_COOKIE, session),
     })
   }
 
@@ -157,7 +141,7 @@ export function bettermodeSimulator(options: BettermodeSimulatorOptions): Better
     const session = readCookie(ctx.req, SESSION_COOKIE)
     if (session) sessions.delete(session)
     redirect(ctx.res, logoutUrl ?? `${ctx.origin}/`, {
-      'Set-Cookie': `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0`,
+      'Set-Cookie': sessionCookie(SESSION_COOKIE, undefined),
     })
   }
 

@@ -1,17 +1,14 @@
-import { komoEmbedPath, komoEmbedSource } from '../komo-embed/embed'
-import { VendorTokenError, importVendorKey, verifyVendorToken } from '../verify'
-import type { KomoAlgorithm, VendorKeyInput } from '../verify'
-import {
-  BodyError,
-  createSimulatorCore,
-  html,
-  page,
-  readJsonBody,
-  requireString,
-  sendHtml,
-  sendJson,
-} from './server'
-import type { Simulator, SimulatorBaseOptions, SimulatorContext, SimulatorEvent } from './server'
+import { komoEmbedPath, komoEmbedSource } from '../../komo-embed/embed'
+import { Refusal, createSimulatorCore } from '../../server/core'
+import type { Simulator, SimulatorBaseOptions, SimulatorContext } from '../../server/core'
+import type { SimulatorEvent } from '../../server/events'
+import { html } from '../../server/html'
+import { requireString } from '../../server/options'
+import { page } from '../../server/page'
+import { BodyError, readJsonBody } from '../../server/request'
+import { sendHtml, sendJson } from '../../server/respond'
+import { tokenVerifier } from '../../server/verifier'
+import type { KomoAlgorithm, VendorKeyInput } from '../../verify'
 
 /**
  * Komo's signing setup: the shared secret (HS256), or a public key for RS256/ES256.
@@ -111,10 +108,11 @@ export function komoSimulator(options: KomoSimulatorOptions): KomoSimulator {
   } else if (algorithm !== 'RS256' && algorithm !== 'ES256') {
     throw new TypeError("komoSimulator: with `publicKey`, `algorithm` must be 'RS256' or 'ES256'")
   }
-  const key = importVendorKey('komo', options.publicKey ?? (options.secret as string), {
+  const verifyToken = tokenVerifier(
+    'komo',
+    options.publicKey ?? (options.secret as string),
     algorithm,
-  })
-  key.catch(() => {})
+  )
   const now = options.now ?? Date.now
   const events: SimulatorEvent[] = []
   const contacts = new Map<string, KomoContact>()
@@ -158,13 +156,13 @@ export function komoSimulator(options: KomoSimulatorOptions): KomoSimulator {
     }
     let claims: Record<string, unknown>
     try {
-      claims = await verifyVendorToken('komo', token, await key, {
+      claims = await verifyToken(token, {
         now: now(),
         algorithm,
         ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
       })
     } catch (err) {
-      if (err instanceof VendorTokenError) return refuse(ctx, 401, err.code, err.message)
+      if (err instanceof Refusal) return refuse(ctx, err.status, err.code, err.message)
       throw err
     }
     const contact: KomoContact = {

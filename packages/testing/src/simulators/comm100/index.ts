@@ -1,18 +1,15 @@
 import { randomBytes } from 'node:crypto'
-import { VendorTokenError, importVendorKey, verifyVendorToken } from '../verify'
-import {
-  Refusal,
-  allowMethods,
-  createSimulatorCore,
-  html,
-  page,
-  queryParam,
-  requireAbsoluteUrl,
-  requireString,
-  sendHtml,
-  withParams,
-} from './server'
-import type { Simulator, SimulatorBaseOptions, SimulatorContext, SimulatorEvent } from './server'
+import { Refusal, createSimulatorCore } from '../../server/core'
+import type { Simulator, SimulatorBaseOptions, SimulatorContext } from '../../server/core'
+import type { SimulatorEvent } from '../../server/events'
+import { html } from '../../server/html'
+import { optionalAbsoluteUrl, requireAbsoluteUrl, requireString } from '../../server/options'
+import { page } from '../../server/page'
+import { allowMethods, queryParam } from '../../server/request'
+import { sendHtml } from '../../server/respond'
+import { withParams } from '../../server/urls'
+import { refusalOf, tokenVerifier } from '../../server/verifier'
+import { VendorTokenError } from '../../verify'
 
 /**
  * Options of `comm100Simulator`.
@@ -82,17 +79,13 @@ const RELAY_STATE_LIMIT = 1000
 export function comm100Simulator(options: Comm100SimulatorOptions): Comm100Simulator {
   const secret = requireString('comm100', 'secret', options.secret)
   const loginUrl = requireAbsoluteUrl('comm100', 'loginUrl', options.loginUrl)
-  const logoutUrl =
-    options.logoutUrl === undefined
-      ? undefined
-      : requireAbsoluteUrl('comm100', 'logoutUrl', options.logoutUrl).href
+  const logoutUrl = optionalAbsoluteUrl('comm100', 'logoutUrl', options.logoutUrl)
   if (!Array.isArray(options.agents)) {
     throw new TypeError('comm100Simulator: option `agents` must be an array of agent emails')
   }
   const agents = new Set(options.agents.map((email) => email.toLowerCase()))
   const now = options.now ?? Date.now
-  const key = importVendorKey('comm100', secret)
-  key.catch(() => {})
+  const verify = tokenVerifier('comm100', secret)
   const events: SimulatorEvent[] = []
   const seenJti = new Set<string>()
   const relayStates = new Set<string>()
@@ -110,26 +103,22 @@ export function comm100Simulator(options: Comm100SimulatorOptions): Comm100Simul
   async function signIn(ctx: SimulatorContext, relayState: string | undefined): Promise<void> {
     const token = queryParam(ctx.url, 'jwt')
     if (!token) throw new Refusal(400, 'missing_token', 'The jwt parameter is missing.')
-    let claims: Record<string, unknown>
-    try {
-      claims = await verifyVendorToken('comm100', token, await key, {
-        now: now(),
-        ...(options.maxLifetimeSeconds === undefined
-          ? {}
-          : { maxLifetimeSeconds: options.maxLifetimeSeconds }),
-      })
-      // The jti is recorded only once every check below passed, so a refused sign-in keeps it.
-      if (seenJti.has(String(claims.jti))) {
-        throw new VendorTokenError(
+    const claims = await verify(token, {
+      now: now(),
+      ...(options.maxLifetimeSeconds === undefined
+        ? {}
+        : { maxLifetimeSeconds: options.maxLifetimeSeconds }),
+    })
+    // The jti is recorded only once every check below passed, so a refused sign-in keeps it.
+    if (seenJti.has(String(claims.jti))) {
+      throw refusalOf(
+        new VendorTokenError(
           'comm100',
           'replayed_jti',
           'the "jti" claim has already been used.',
           'jti',
-        )
-      }
-    } catch (err) {
-      if (err instanceof VendorTokenError) throw new Refusal(401, err.code, err.message)
-      throw err
+        ),
+      )
     }
     const email = String(claims.email)
     if (!agents.has(email.toLowerCase())) {
