@@ -3,7 +3,8 @@
 // simulator's page, exactly as a browser would follow it; before any load, one request per flow
 // is followed through to the simulator, which must say the user is signed in.
 import { join } from 'node:path'
-import { BENCH_DIR, fmtInt, fmtRatio, median, startServer } from './lib.mjs'
+import { follow, logInToDemo, send } from '../lib/http.mjs'
+import { BENCH_DIR, benchServer, fmtInt, fmtRatio, median } from './lib.mjs'
 
 const FLOWS = [
   {
@@ -33,24 +34,16 @@ const FLOWS = [
 const EMAIL = 'ada@example.com'
 
 async function startDemo(profileDir) {
-  const demo = await startServer('demo', {
+  const demo = await benchServer('demo', {
     file: join(BENCH_DIR, 'demo-server.mjs'),
     execArgv: ['--import', 'tsx'],
     profileDir,
   })
   // Log in once, as a browser would: the session cookie is all later requests carry.
-  const res = await fetch(`${demo.url}/login`, {
-    method: 'POST',
-    redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ email: EMAIL, name: 'Ada Lovelace', returnTo: '/' }),
-  })
-  const cookie = res.headers.getSetCookie().find((c) => c.startsWith('demo.sid='))
-  if (res.status !== 303 || !cookie) throw new Error(`demo login answered ${res.status}`)
-  demo.cookie = cookie.split(';')[0]
+  demo.cookie = await logInToDemo(demo.url, { email: EMAIL, name: 'Ada Lovelace' })
   demo.starts = {}
   for (const { key } of FLOWS) {
-    const page = await (await fetch(`${demo.simulators[key]}/`)).text()
+    const page = (await send(`${demo.simulators[key]}/`)).body
     const href = [...page.matchAll(/href="([^"]+)"/g)]
       .map((m) => m[1].replaceAll('&amp;', '&'))
       .find((h) => h.startsWith(`${demo.url}/sso/`))
@@ -63,23 +56,15 @@ async function startDemo(profileDir) {
 /** One flow, followed to the simulator: the app must redirect, the simulator must sign the user in. */
 async function checkFlow(demo, key) {
   const headers = { cookie: demo.cookie }
-  const res = await fetch(demo.url + demo.starts[key], { headers, redirect: 'manual' })
-  const location = res.headers.get('location')
+  const res = await send(demo.url + demo.starts[key], { headers })
+  const location = res.headers.location
   if (res.status !== 302 || !location?.startsWith(demo.simulators[key])) {
     throw new Error(`${key}: the app answered ${res.status} ${location ?? ''}`)
   }
   // Follow the simulator's own redirects with its cookies, as a browser would (Bettermode
   // signs in at /api/auth/sso, sets a session cookie and redirects to the community page).
-  let landing = await fetch(location, { redirect: 'manual' })
-  for (let hop = 0; hop < 3 && landing.status >= 300 && landing.status < 400; hop++) {
-    const next = new URL(landing.headers.get('location'), location).href
-    const jar = landing.headers
-      .getSetCookie()
-      .map((c) => c.split(';')[0])
-      .join('; ')
-    landing = await fetch(next, { redirect: 'manual', headers: jar ? { cookie: jar } : {} })
-  }
-  const html = await landing.text()
+  const { response: landing } = await follow(location, { hops: 3 })
+  const html = landing.body
   if (!html.includes('data-state="signed-in"')) {
     const code = /data-code="([^"]+)"/.exec(html)?.[1]
     throw new Error(
@@ -99,7 +84,7 @@ export async function runFlows({ runHttpGroup, load, profileDir }) {
       expect: 200,
       async check(demo) {
         headers.cookie = demo.cookie
-        const body = await (await fetch(`${demo.url}/api/me`, { headers })).json()
+        const body = JSON.parse((await send(`${demo.url}/api/me`, { headers })).body)
         if (body.user?.email !== EMAIL) throw new Error('the demo session did not hold the user')
       },
     },

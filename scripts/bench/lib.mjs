@@ -1,14 +1,16 @@
-// Shared plumbing of the benchmarks: where things are, child processes (servers and the load
-// generator) spoken to over IPC, and the few statistics we report.
-import { fork } from 'node:child_process'
+// Shared plumbing of the benchmarks: where things are, the servers under test and the load
+// generator (child processes as scripts/lib/child.mjs starts them), and the few statistics we
+// report.
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
+import { killChildren, ROOT, startChild } from '../lib/child.mjs'
+
+export { killChildren, ROOT }
 
 export const BENCH_DIR = dirname(fileURLToPath(import.meta.url))
-export const ROOT = join(BENCH_DIR, '..', '..')
 export const MIDDLEWARE_DIR = join(ROOT, 'packages', 'middleware')
 export const MIDDLEWARE_DIST = join(MIDDLEWARE_DIR, 'dist', 'index.js')
 export const TESTING_DIST = join(ROOT, 'packages', 'testing', 'dist', 'index.js')
@@ -55,114 +57,33 @@ export const fmtMs = (n, digits = 1) => (Number.isFinite(n) ? `${n.toFixed(digit
 export const fmtMb = (bytes) =>
   Number.isFinite(bytes) ? `${(bytes / 1048576).toFixed(1)} MB` : '—'
 
-// ── child processes ─────────────────────────────────────────────────────────
+// ── child processes (scripts/lib/child.mjs: forked with IPC, awaited, stopped by pid) ──────
 
-const live = new Set()
-
-/** Kills every child this process started (by pid), on exit or on Ctrl-C. */
-export function killChildren() {
-  for (const child of live) {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
-  }
-  live.clear()
-}
-process.on('exit', killChildren)
-for (const signal of ['SIGINT', 'SIGTERM']) {
-  process.on(signal, () => {
-    killChildren()
-    process.exit(130)
-  })
-}
-
-/**
- * A child process spoken to with request/answer messages (`{ type, id, ... }`). The child sends
- * `{ type: 'ready', ... }` once; `ask()` resolves with the answer carrying the same id.
- */
-export class Child {
-  constructor(file, args = [], { execArgv = [], env = {}, cwd = ROOT, label = file } = {}) {
-    this.label = label
-    this.pending = new Map()
-    this.nextId = 1
-    this.stderr = ''
-    this.child = fork(file, args, {
-      cwd,
-      execArgv,
-      env: { ...process.env, NODE_ENV: 'production', ...env },
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-    })
-    live.add(this.child)
-    this.child.stderr.on('data', (chunk) => {
-      this.stderr = (this.stderr + chunk).slice(-4000)
-    })
-    this.ready = new Promise((resolve, reject) => {
-      this.child.on('message', (message) => {
-        if (message?.type === 'ready') resolve(message)
-        else if (message?.type === 'fatal') reject(new Error(`${label}: ${message.error}`))
-        const waiter = this.pending.get(message?.id)
-        if (waiter) {
-          this.pending.delete(message.id)
-          if (message.error) waiter.reject(new Error(`${label}: ${message.error}`))
-          else waiter.resolve(message)
-        }
-      })
-      this.child.on('exit', (code, signal) => {
-        live.delete(this.child)
-        const error = new Error(
-          `${label} exited (${signal ?? code}) ${this.stderr ? `\n${this.stderr}` : ''}`,
-        )
-        reject(error)
-        for (const waiter of this.pending.values()) waiter.reject(error)
-        this.pending.clear()
-      })
-    })
-  }
-
-  ask(type, payload = {}) {
-    const id = this.nextId++
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject })
-      this.child.send({ type, id, ...payload })
-    })
-  }
-
-  async stop() {
-    if (this.child.exitCode !== null || this.child.signalCode !== null) return
-    const exited = new Promise((resolve) => this.child.once('exit', resolve))
-    this.child.kill('SIGTERM')
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000)
-    await exited
-    clearTimeout(timer)
-  }
+/** Starts a child of the benchmarks and waits for it: every one runs with NODE_ENV=production. */
+export function startBenchChild(file, { env, ...options } = {}) {
+  return startChild(file, { ...options, env: { NODE_ENV: 'production', ...env } })
 }
 
 /** A server child (scripts/bench/server.mjs or demo-server.mjs); answers `mark` and `gc`. */
-export async function startServer(variant, options = {}) {
-  const file = options.file ?? join(BENCH_DIR, 'server.mjs')
+export async function benchServer(variant, options = {}) {
   const execArgv = ['--expose-gc', ...(options.execArgv ?? [])]
   if (options.profileDir) {
     // Node names each thread's profile CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile; the
     // main thread (0) is the one that serves requests (tsx adds a loader thread to the demo).
     execArgv.push('--cpu-prof', `--cpu-prof-dir=${options.profileDir}`)
   }
-  const child = new Child(file, [variant], {
+  const server = await startBenchChild(options.file ?? join(BENCH_DIR, 'server.mjs'), {
+    args: [variant],
     execArgv,
     env: { BENCH_SECRET: options.secret ?? newSecret(), ...options.env },
     label: `server ${variant}`,
   })
-  const ready = await child.ready
-  return {
-    child,
-    variant,
-    pid: child.child.pid,
-    ...ready,
-    url: ready.url ?? `http://127.0.0.1:${ready.port}`,
-  }
+  return { ...server, variant }
 }
 
 /** The load generator: autocannon in its own process. */
 export async function startLoad() {
-  const child = new Child(join(BENCH_DIR, 'load.mjs'), [], { label: 'load generator' })
-  await child.ready
+  const { child } = await startBenchChild(join(BENCH_DIR, 'load.mjs'), { label: 'load generator' })
   return {
     async run(options) {
       const { result } = await child.ask('run', { options })

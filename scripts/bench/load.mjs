@@ -1,6 +1,7 @@
 // The load generator: autocannon, in its own process so it never shares an event loop (or a
 // core, on a 2-core machine) with the server it measures. Driven over IPC by bench/main.mjs.
 import { createRequire } from 'node:module'
+import { serveParent } from '../lib/parent.mjs'
 
 const require = createRequire(import.meta.url)
 const autocannon = require('autocannon')
@@ -26,14 +27,10 @@ function summarize(result) {
   }
 }
 
-process.on('message', async (message) => {
-  if (message?.type !== 'run') return
-  try {
-    const result = await autocannon({ ...message.options, renderProgressBar: false })
-    process.send({ type: 'result', id: message.id, result: summarize(result) })
-  } catch (error) {
-    process.send({ type: 'result', id: message.id, error: String(error?.stack ?? error) })
-  }
-})
-process.on('disconnect', () => process.exit(0))
-process.send({ type: 'ready' })
+await serveParent(() => ({
+  handlers: {
+    run: async ({ options }) => ({
+      result: summarize(await autocannon({ ...options, renderProgressBar: false })),
+    }),
+  },
+}))

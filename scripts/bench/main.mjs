@@ -9,11 +9,12 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import { join, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { send } from '../lib/http.mjs'
 import { runFlows } from './flows.mjs'
 import {
   BENCH_DIR,
+  benchServer,
   builtPackagesExist,
-  Child,
   fmtInt,
   fmtMb,
   fmtMs,
@@ -24,8 +25,8 @@ import {
   median,
   newSecret,
   ROOT,
+  startBenchChild,
   startLoad,
-  startServer,
   USER,
 } from './lib.mjs'
 import { summarizeProfile } from './profile-summary.mjs'
@@ -115,7 +116,7 @@ async function runHttpGroup(title, servers, contenders, load, rounds = settings.
   try {
     for (const [key, spec] of Object.entries(servers)) {
       started[key] =
-        typeof spec === 'function' ? await spec() : await startServer(spec, { profileDir })
+        typeof spec === 'function' ? await spec() : await benchServer(spec, { profileDir })
     }
     for (const c of contenders) {
       c.target = started[c.server]
@@ -261,9 +262,14 @@ async function sectionPassThrough(load) {
 
 async function checkToken(server, secret) {
   const { jwtVerify } = await importFromMiddleware('jose')
-  const res = await fetch(`${server.url}/sso/komo/token`, { method: 'POST' })
-  const body = await res.json()
-  if (res.status !== 200 || typeof body.token !== 'string') {
+  const res = await send(`${server.url}/sso/komo/token`, { method: 'POST' })
+  let body
+  try {
+    body = JSON.parse(res.body)
+  } catch {
+    body = res.body
+  }
+  if (res.status !== 200 || typeof body?.token !== 'string') {
     throw new Error(`token endpoint answered ${res.status} ${JSON.stringify(body)}`)
   }
   const { payload, protectedHeader } = await jwtVerify(
@@ -285,7 +291,7 @@ async function checkToken(server, secret) {
 
 async function sectionKomo(load) {
   const secret = newSecret()
-  const server = (app, env) => () => startServer(app, { secret, profileDir, env })
+  const server = (app, env) => () => benchServer(app, { secret, profileDir, env })
   const request = { path: '/sso/komo/token', method: 'POST' }
   const check = (target) => checkToken(target, secret)
   const servers = {
@@ -346,14 +352,11 @@ async function sectionKomo(load) {
 
 async function sectionSign() {
   log('\n── signing alone (in-process) ──')
-  const child = new Child(
-    join(BENCH_DIR, 'sign.mjs'),
-    [`${settings.signSliceMs},${settings.rounds}`],
-    {
-      label: 'sign micro-benchmark',
-    },
-  )
-  const { results } = await child.ready
+  const { child, results } = await startBenchChild(join(BENCH_DIR, 'sign.mjs'), {
+    args: [`${settings.signSliceMs},${settings.rounds}`],
+    label: 'sign micro-benchmark',
+  })
+  await child.stop()
   const ratio = (mode, a, b) => {
     const list = results[mode][a].map((v, i) => v / results[mode][b][i])
     return { ratio: median(list), min: Math.min(...list), max: Math.max(...list) }
@@ -481,7 +484,7 @@ async function sectionMemory(load) {
   const results = { jose: [], sso: [] }
   for (let round = 0; round < settings.memoryRounds; round++) {
     for (const [key, app] of Object.entries(apps)) {
-      const server = await startServer(app, { secret })
+      const server = await benchServer(app, { secret })
       try {
         const start = (await server.child.ask('gc')).memory
         const result = await load.run({

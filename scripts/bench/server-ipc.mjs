@@ -1,16 +1,11 @@
-// What every server child answers: `mark` (CPU time and memory, so the parent can work out CPU
-// per request) and `gc` (collect twice, then memory).
-export function answer(message) {
-  if (message?.type === 'mark') {
-    process.send({
-      type: 'mark',
-      id: message.id,
-      cpu: process.cpuUsage(),
-      memory: process.memoryUsage(),
-    })
-  } else if (message?.type === 'gc') {
+// What every server child of the benchmarks answers besides serving (see scripts/lib/parent.mjs):
+// `mark` (CPU time and memory, so the parent can work out CPU per request) and `gc` (collect
+// twice, then memory).
+export const BENCH_HANDLERS = {
+  mark: () => ({ cpu: process.cpuUsage(), memory: process.memoryUsage() }),
+  gc: () => {
     globalThis.gc?.()
     globalThis.gc?.()
-    process.send({ type: 'gc', id: message.id, memory: process.memoryUsage() })
-  }
+    return { memory: process.memoryUsage() }
+  },
 }

@@ -3,6 +3,7 @@
 // runs for a time slice, alternating A B C D over the rounds; reports ops/s per round, one at a
 // time (await each) and with 64 signatures in flight.
 import { createHmac } from 'node:crypto'
+import { serveParent } from '../lib/parent.mjs'
 import {
   importFromMiddleware,
   importMiddleware,
@@ -98,4 +99,4 @@ for (const mode of [1, 64]) {
       results[mode][name].push(await measure(CONTENDERS[name], sliceMs, mode))
   }
 }
-process.send({ type: 'ready', results }, () => process.disconnect())
+await serveParent(() => ({ ready: { results } }))
