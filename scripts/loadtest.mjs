@@ -13,12 +13,11 @@
 //      5xx, reset, malformed JSON): every one answered 302, or 502/504 with
 //      ERR_SSO_VENDOR_UNAVAILABLE, within its time bound.
 // Prints a table; exits 1 on any violation. --short is the CI size (2,000 requests, 200 logins).
-import { fork } from 'node:child_process'
-import { Agent, request } from 'node:http'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { Agent } from 'node:http'
+import { join } from 'node:path'
+import { ROOT, startChild } from './lib/child.mjs'
+import { cookiesOf, follow, logInToDemo, send as sendOnce } from './lib/http.mjs'
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..')
 const SHORT = process.argv.includes('--short')
 if (process.argv.includes('--help')) {
   console.log('usage: pnpm loadtest [--short]   (full: 20,000 requests + 2,000 Konnec logins)')
@@ -44,45 +43,9 @@ const violate = (message) => {
 const appAgent = new Agent({ keepAlive: true, maxSockets: CONFIG.users })
 const simAgent = new Agent({ keepAlive: true, maxSockets: 20 })
 
-/** One request; resolves with status, headers and body, never rejects (errors become status 0). */
-function send(url, { method = 'GET', headers = {}, body, agent = appAgent } = {}) {
-  const started = performance.now()
-  return new Promise((resolve) => {
-    const u = new URL(url)
-    const req = request(
-      {
-        host: u.hostname,
-        port: u.port,
-        path: `${u.pathname}${u.search}`,
-        method,
-        agent,
-        headers:
-          body === undefined ? headers : { ...headers, 'content-length': Buffer.byteLength(body) },
-        timeout: REQUEST_TIMEOUT_MS,
-      },
-      (res) => {
-        const chunks = []
-        res.on('data', (c) => chunks.push(c))
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-            ms: performance.now() - started,
-          }),
-        )
-        res.on('error', (error) =>
-          resolve({ status: 0, headers: {}, body: String(error), ms: performance.now() - started }),
-        )
-      },
-    )
-    req.on('timeout', () => req.destroy(new Error('timed out')))
-    req.on('error', (error) =>
-      resolve({ status: 0, headers: {}, body: String(error), ms: performance.now() - started }),
-    )
-    req.end(body)
-  })
-}
+/** One request (scripts/lib/http.mjs), by default on the virtual users' pool of connections. */
+const send = (url, { agent = appAgent, ...options } = {}) =>
+  sendOnce(url, { ...options, agent, timeout: REQUEST_TIMEOUT_MS })
 
 /** Runs `task(i)` for i in [0, total) with at most `concurrency` in flight. */
 async function pool(total, concurrency, task) {
@@ -101,26 +64,13 @@ function percentile(sorted, p) {
 // ---------------------------------------------------------------------------------------------
 // The server process
 
-const child = fork(join(ROOT, 'scripts/loadtest/server.ts'), [], {
-  cwd: ROOT,
+// Started, awaited and stopped as the benchmarks' servers are (scripts/lib/child.mjs).
+const server = startChild(join(ROOT, 'scripts/loadtest/server.ts'), {
   execArgv: ['--expose-gc', '--import', 'tsx'],
-  stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  output: 'inherit',
+  label: 'loadtest server',
 })
-let rpcId = 0
-const pending = new Map()
-const ready = new Promise((resolve, reject) => {
-  child.on('message', (message) => {
-    if (message.type === 'ready') resolve(message)
-    else pending.get(message.id)?.(message.body)
-  })
-  child.once('exit', (code) => reject(new Error(`the server process exited (${code})`)))
-})
-const rpc = (message) =>
-  new Promise((resolve) => {
-    const id = ++rpcId
-    pending.set(id, resolve)
-    child.send({ ...message, id })
-  })
+const rpc = async ({ type, ...payload }) => (await server).child.ask(type, payload)
 
 /** Waits for the server's open sockets to drop to `target` (keep-alive pools time out in ~5 s). */
 async function settleSockets(target, limitMs = 15_000) {
@@ -138,22 +88,8 @@ const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`
 // ---------------------------------------------------------------------------------------------
 // Virtual users and flows
 
-async function logIn(demo, n) {
-  const response = await send(`${demo.url}/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      email: `vu${n}@load.example`,
-      name: `User ${n}`,
-      returnTo: '/',
-    }).toString(),
-  })
-  const cookie = (response.headers['set-cookie'] ?? [])[0]?.split(';')[0]
-  if (response.status !== 303 || !cookie) {
-    throw new Error(`virtual user ${n} could not log in: ${response.status}`)
-  }
-  return cookie
-}
+const logIn = (demo, n) =>
+  logInToDemo(demo.url, { email: `vu${n}@load.example`, name: `User ${n}`, agent: appAgent })
 
 function flowRequest(demo, flow, cookie) {
   const sims = demo.simulators
@@ -234,14 +170,14 @@ async function confirmAtSimulator(demo, flow, { token, location }) {
     })
     return r.status === 200 ? undefined : `komo simulator refused the token: ${r.status}`
   }
-  let r = await send(location, { agent: simAgent })
-  if (flow === 'bettermode') {
-    const cookie = (r.headers['set-cookie'] ?? [])[0]?.split(';')[0]
-    if (r.status !== 302 || !cookie) return `bettermode simulator answered ${r.status}`
-    r = await send(new URL(r.headers.location, location).href, {
-      agent: simAgent,
-      headers: { cookie },
-    })
+  // Bettermode signs in at /api/auth/sso, sets a session cookie and redirects: one hop.
+  const { response: r, chain } = await follow(location, {
+    agent: simAgent,
+    timeout: REQUEST_TIMEOUT_MS,
+    hops: flow === 'bettermode' ? 1 : 0,
+  })
+  if (flow === 'bettermode' && (chain[0].status !== 302 || !cookiesOf(chain[0]).length)) {
+    return `bettermode simulator answered ${chain[0].status}`
   }
   if (r.status !== 200 || !r.body.includes(`Signed in to ${names[flow]} as`)) {
     return `${flow} simulator did not sign the user in: ${r.status}`
@@ -364,7 +300,7 @@ function table(headers, rows) {
 }
 
 async function main() {
-  const { demo, fault, gc } = await ready
+  const { demo, fault, gc } = await server
   console.log(
     `loadtest${SHORT ? ' --short' : ''}: demo ${demo.url}, fault app ${fault.url} (Konnec timeout ${fault.timeoutMs} ms)`,
   )
@@ -515,8 +451,6 @@ try {
 } finally {
   appAgent.destroy()
   simAgent.destroy()
-  if (child.connected)
-    await Promise.race([rpc({ type: 'close' }), new Promise((r) => setTimeout(r, 3000))])
-  if (child.exitCode === null) child.kill()
+  await (await server.catch(() => undefined))?.child.stop()
 }
 process.exit(ok ? 0 : 1)

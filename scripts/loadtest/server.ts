@@ -3,20 +3,21 @@
 // Konnec simulator for the fault run. It talks to the load generator over IPC only, so its
 // sockets and memory are the app's alone.
 import { randomBytes } from 'node:crypto'
-import { createServer, type RequestListener, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { RequestListener } from 'node:http'
 import { konnec, type SsoUser, ssoMiddleware } from '@sso/middleware'
 import { type KonnecFaultSpec, konnecSimulator, type ListeningSimulator } from '@sso/testing'
 import { startDemo } from '../../examples/express/src/demo'
+import { closeServer, listen } from '../lib/http.mjs'
+import { serveParent } from '../lib/parent.mjs'
 
 /** Konnec's per-call timeout in the fault app, and the wait before its one retry. */
 export const FAULT_TIMEOUT_MS = 300
 export const FAULT_RETRY_DELAY_MS = 50
 
+/** What the load generator asks (scripts/lib/child.mjs `ask`); it stops this process by SIGTERM. */
 export type Request =
   | { id: number; type: 'stats'; gc?: boolean }
   | { id: number; type: 'inject'; faults: KonnecFaultSpec[] }
-  | { id: number; type: 'close' }
 
 export interface Stats {
   rss: number
@@ -26,16 +27,6 @@ export interface Stats {
   /** Every active handle and request, by kind. */
   resources: Record<string, number>
   konnecCalls: { update: number; 'generate-token': number }
-}
-
-function listen(handler: RequestListener): Promise<{ server: Server; url: string }> {
-  const server = createServer(handler)
-  return new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })
-    })
-  })
 }
 
 const demo = await startDemo({ port: 0, real: {}, onEvent: () => {} })
@@ -102,38 +93,26 @@ async function stats(gc: boolean): Promise<Stats> {
   }
 }
 
-process.on('message', async (message: Request) => {
-  const reply = (body: unknown) => process.send?.({ id: message.id, body })
-  switch (message.type) {
-    case 'stats':
-      reply(await stats(message.gc === true))
-      return
-    case 'inject':
-      sim.clearFaults()
-      for (const spec of message.faults) sim.inject(spec)
-      reply({ ok: true })
-      return
-    case 'close':
-      fault.server.closeAllConnections()
-      await Promise.all([
-        demo.close(),
-        simListening.close(),
-        new Promise<void>((resolve) => fault.server.close(() => resolve())),
-      ])
-      reply({ ok: true })
-      process.disconnect()
-      return
-  }
-})
-
-process.send?.({
-  type: 'ready',
-  demo: { url: demo.url, simulators: demo.simulators },
-  fault: {
-    url: fault.url,
-    konnec: simListening.url,
-    timeoutMs: FAULT_TIMEOUT_MS,
-    retryDelayMs: FAULT_RETRY_DELAY_MS,
+await serveParent(() => ({
+  ready: {
+    demo: { url: demo.url, simulators: demo.simulators },
+    fault: {
+      url: fault.url,
+      konnec: simListening.url,
+      timeoutMs: FAULT_TIMEOUT_MS,
+      retryDelayMs: FAULT_RETRY_DELAY_MS,
+    },
+    gc: typeof (globalThis as { gc?: unknown }).gc === 'function',
   },
-  gc: typeof (globalThis as { gc?: unknown }).gc === 'function',
-})
+  handlers: {
+    stats: (message: Request) => stats(message.type === 'stats' && message.gc === true),
+    inject: (message: Request) => {
+      sim.clearFaults()
+      if (message.type === 'inject') for (const spec of message.faults) sim.inject(spec)
+      return { ok: true }
+    },
+  },
+  close: async () => {
+    await Promise.all([demo.close(), simListening.close(), closeServer(fault.server)])
+  },
+}))
