@@ -14,13 +14,36 @@ const {
   useKomo,
 } = require('@sso/react')
 const { komoSimulator, verifyVendorToken } = require('@sso/testing')
+const root = require('@sso/middleware')
+const kit = require('@sso/middleware/vendor-kit')
+const reactRoot = require('@sso/react')
+const tokenStore = require('@sso/react/token-store')
+
+// Every subpath resolves through `require`, and shares one copy of the core with the root.
+// The vendors are read from the installed package itself: every one it ships is checked.
+const vendors = require('node:fs')
+  .readdirSync(require('node:path').join(__dirname, 'node_modules/@sso/middleware/dist/vendors'))
+  .filter((file) => file.endsWith('.cjs'))
+  .map((file) => file.slice(0, -4))
+assert.ok(vendors.length >= 5, `vendors shipped: ${vendors}`)
+for (const id of vendors) {
+  assert.equal(require(`@sso/middleware/vendors/${id}`)[id], root[id], `vendors/${id}`)
+}
+assert.equal(kit.SsoError, root.SsoError)
+assert.equal(kit.defineVendor, root.defineVendor)
+assert.equal(tokenStore.SsoError, reactRoot.SsoError)
+assert.equal(tokenStore.createTokenStore, reactRoot.createTokenStore)
 
 async function main() {
   const secret = randomBytes(32).toString('base64url')
   const user = { id: 'u_pack_1', email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace' }
   const sso = ssoMiddleware({
     getUser: async () => user,
-    vendors: [komo({ secret })],
+    vendors: [
+      komo({ secret }),
+      // A vendor of the app's own, from the vendor kit alone: a logout route.
+      kit.defineVendor({ id: 'acme', routes: [kit.logoutRoute('/acme/logout', '/')] }),
+    ],
   })
   await sso.ready
   const server = createServer((req, res) =>
@@ -47,6 +70,10 @@ async function main() {
     })
     assert.equal(crossSite.status, 403)
     assert.equal((await fetch(`${url}/sso/komo/token`)).status, 405)
+    const refused = await fetch(`${url}/sso/acme/logout`, {
+      headers: { 'sec-fetch-dest': 'image' },
+    })
+    assert.equal(refused.status, 403)
 
     assert.throws(
       () => komo({ secret: 'short' }),
@@ -55,7 +82,9 @@ async function main() {
     for (const fn of [KomoProvider, useAuthRequestHandler, useKomo, komoSimulator]) {
       assert.equal(typeof fn, 'function')
     }
-    console.log('cjs consumer: token issued, verified, cross-site refused')
+    console.log(
+      'cjs consumer: token issued, verified, cross-site refused; every subpath shares one core; a vendor-kit route answers',
+    )
   } finally {
     server.close()
   }

@@ -9,6 +9,9 @@ import type { KomoProviderProps, TokenStore } from '@sso/react'
 declare const sso: typeof import('@sso/middleware')
 declare const react: typeof import('@sso/react')
 declare const testing: typeof import('@sso/testing')
+declare const kit: typeof import('@sso/middleware/vendor-kit')
+declare const konnecAlone: typeof import('@sso/middleware/vendors/konnec')
+declare const tokenStore: typeof import('@sso/react/token-store')
 
 interface AppRequest extends IncomingMessage {
   session?: { user?: SsoUser }
@@ -37,4 +40,13 @@ const claims: Promise<Record<string, unknown>> = testing.verifyVendorToken(
   'a.b.c',
   'secret',
 )
-void [handle, store, props, claims]
+const custom = kit.defineVendor({ id: 'acme', routes: [kit.logoutRoute('/acme/logout', '/')] })
+const konnecVendor = konnecAlone.konnec({
+  apiBaseUrl: 'https://api.konnec.to',
+  orgId: 'org',
+  apiKey: 'key',
+})
+const storeAlone: import('@sso/react/token-store').TokenStore = tokenStore.createTokenStore({
+  fetchToken: async () => 'a.b.c',
+})
+void [handle, store, props, claims, custom, konnecVendor, storeAlone]

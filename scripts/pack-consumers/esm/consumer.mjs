@@ -3,7 +3,10 @@
 // @sso/testing the way Komo would. Exits non-zero on any mismatch.
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
+import { readdirSync } from 'node:fs'
 import { createServer } from 'node:http'
+import * as root from '@sso/middleware'
+import * as kit from '@sso/middleware/vendor-kit'
 import { isSsoError, komo, ssoMiddleware } from '@sso/middleware'
 import {
   createTokenStore,
@@ -12,13 +15,52 @@ import {
   useAuthRequestHandler,
   useKomo,
 } from '@sso/react'
+import * as reactRoot from '@sso/react'
+import * as tokenStore from '@sso/react/token-store'
 import { komoSimulator, verifyVendorToken } from '@sso/testing'
+
+// Every subpath resolves, and shares one copy of the core with the root entry.
+// The vendors are read from the installed package itself: every one it ships is checked.
+const VENDORS = readdirSync(
+  new URL('./node_modules/@sso/middleware/dist/vendors/', import.meta.url),
+)
+  .filter((file) => file.endsWith('.js'))
+  .map((file) => file.slice(0, -3))
+assert.ok(VENDORS.length >= 5, `vendors shipped: ${VENDORS}`)
+for (const id of VENDORS) {
+  const sub = await import(`@sso/middleware/vendors/${id}`)
+  assert.equal(sub[id], root[id], `@sso/middleware/vendors/${id} is the root's ${id}`)
+}
+assert.equal(kit.SsoError, root.SsoError)
+assert.equal(kit.defineVendor, root.defineVendor)
+assert.equal(tokenStore.SsoError, reactRoot.SsoError)
+assert.equal(tokenStore.createTokenStore, reactRoot.createTokenStore)
 
 const secret = randomBytes(32).toString('base64url')
 const user = { id: 'u_pack_1', email: 'ada@example.com', name: 'Ada Lovelace' }
+// A vendor of the app's own, from the vendor kit alone.
+const signer = kit.createSigner({ secret }, 'acme()')
+const acme = kit.defineVendor({
+  id: 'acme',
+  ready: signer.ready,
+  routes: [
+    {
+      name: 'token',
+      method: 'POST',
+      path: '/acme/token',
+      kind: 'api',
+      async handle(ctx) {
+        kit.assertSameOrigin(ctx.request, new Set(), 'acme')
+        const current = await ctx.requireUser()
+        const { token } = await signer.sign({ sub: current.id }, { expiresIn: 60 })
+        return { kind: 'json', body: { token }, token: true }
+      },
+    },
+  ],
+})
 const sso = ssoMiddleware({
   getUser: () => user,
-  vendors: [komo({ secret, issuer: 'pack-check' })],
+  vendors: [komo({ secret, issuer: 'pack-check' }), acme],
 })
 await sso.ready
 const server = createServer((req, res) =>
@@ -46,6 +88,8 @@ try {
   })
   assert.equal(crossSite.status, 403)
   assert.equal((await fetch(`${url}/elsewhere`)).status, 404)
+  const custom = await (await fetch(`${url}/sso/acme/token`, { method: 'POST' })).json()
+  assert.equal(custom.token.split('.').length, 3)
 
   assert.throws(
     () => komo({ secret: 'short' }),
@@ -54,7 +98,9 @@ try {
   for (const fn of [KomoProvider, useAuthRequestHandler, useKomo, komoSimulator]) {
     assert.equal(typeof fn, 'function')
   }
-  console.log('esm consumer: token issued, verified, cross-site refused')
+  console.log(
+    'esm consumer: token issued, verified, cross-site refused; every subpath shares one core; a vendor-kit vendor signs',
+  )
 } finally {
   server.close()
 }
