@@ -40,7 +40,7 @@ export interface SsoErrorOptions {
 
 /**
  * The one error class of `@sso/middleware`: a stable `code`, an HTTP `status`, the vendor id and
- * a `cause`. Messages never contain a token, secret, API key or email.
+ * a `cause`. Messages never contain a token, secret, API key or email (SECURITY.md rule 7).
  *
  * @example
  * try { komo({ secret: 'short' }) } catch (err) {

@@ -1,7 +1,7 @@
 import { configError, SsoError } from './errors'
 
 /**
- * A compiled allow-list of redirect targets (DESIGN rule 1). Entries:
+ * A compiled allow-list of redirect targets (SECURITY.md rule 1). Entries:
  * - `acme.kustomer.help`: exactly that host, `https:` on the default port;
  * - `*.kustomer.help`: one or more labels before `.kustomer.help`, never the bare suffix;
  * - `http://127.0.0.1:4001` (an origin): exactly that scheme, host and port. `http:` origins
@@ -160,7 +160,7 @@ export function checkRedirectUrl(
 }
 
 /**
- * Is this a same-site relative path (DESIGN rule 2)? Exactly one leading `/` (not `//` or `/\`),
+ * Is this a same-site relative path (SECURITY.md rule 2)? Exactly one leading `/` (not `//` or `/\`),
  * printable ASCII only, at most 2,048 characters, and no dot segment (`.`, `..`, also as `%2e`)
  * in its path. The same holds for the path decoded once and twice more: whoever receives it (a
  * vendor, the app's login page) may decode it again, and URL parsers drop tabs and newlines, so

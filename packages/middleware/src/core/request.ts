@@ -42,7 +42,7 @@ export function parseQuery(search: string, vendor?: string): Map<string, string[
 
 /**
  * A QueryReader over a raw query string. Parsed at once: a malformed query is a 400 on every
- * route, even one that reads no parameter (rule 8).
+ * route, even one that reads no parameter (SECURITY.md rule 8).
  */
 export function createQueryReader(search: string, vendor?: string): QueryReader {
   const parsed = parseQuery(search, vendor)

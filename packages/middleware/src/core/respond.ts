@@ -1,5 +1,5 @@
 // The only module that decides what goes on the wire: status, headers, body. Every security
-// header (DESIGN rules 3 and 7) and the last redirect check live here and nowhere else.
+// header (SECURITY.md rules 3 and 7) and the last redirect check live here and nowhere else.
 import { isSsoError, SsoError } from './errors'
 import { checkRedirectUrl, hasForbiddenChars, isSafeRelativePath, MAX_URL_LENGTH } from './redirect'
 import type { CoreOutcome, VendorResult } from './types'

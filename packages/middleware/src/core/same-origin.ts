@@ -35,7 +35,7 @@ export function compileAllowedOrigins(
 }
 
 /**
- * Security rule 4, for every token endpoint an embed SDK calls: same-origin browsers and
+ * SECURITY.md rule 4, for every token endpoint an embed SDK calls: same-origin browsers and
  * server-side callers only. A request is cross-site when `Sec-Fetch-Site` says so, or when its
  * `Origin` is not the whole origin (scheme, host and port) it was sent to, nor one of
  * `allowedOrigins`. Throws ERR_SSO_FORBIDDEN.

@@ -1,5 +1,6 @@
 // The only module that signs, and the only one that imports jose: if jose changes, this file
-// changes. Subpath imports load a third of jose's index (cold start).
+// changes. SECURITY.md rule 5 (algorithms pinned, `none` impossible, 32-byte HMAC secrets) and
+// rule 6 (short lifetimes, random `jti`) are enforced here. Subpath imports load a third of jose's index (cold start).
 import type { JWK } from 'jose'
 import { importJWK, importPKCS8 } from 'jose/key/import'
 import { SignJWT } from 'jose/jwt/sign'

@@ -101,7 +101,7 @@ export function bettermode(options: BettermodeOptions): Vendor {
           kind: 'browser',
           async handle(ctx: VendorContext) {
             const referrer = ctx.query.get('referrer_uri')
-            // Rule 2: an unsafe path is dropped, not refused; the token still goes only to communityUrl.
+            // SECURITY.md rule 2: an unsafe path is dropped, not refused; the token still goes only to communityUrl.
             const redirectUri =
               referrer !== undefined && isSafeRelativePath(referrer) ? referrer : defaultRedirect
             const user = await ctx.requireUser()
