@@ -22,11 +22,6 @@ export interface KomoEmbed {
 
 /**
  * What {@link useKomo} returns.
- *
- * @example
- * ```ts
- * const { embed, forgetUser, setAuthToken }: KomoApi = useKomo()
- * ```
  */
 export interface KomoApi {
   /** Komo's embed object; `null` during server rendering and before the first effect. */

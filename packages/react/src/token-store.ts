@@ -34,11 +34,6 @@ export type TokenFetcher = (context: { signal: AbortSignal }) => Promise<string 
 
 /**
  * Where the last token request stands.
- *
- * @example
- * ```ts
- * const status: TokenStatus = store.getSnapshot().status // 'idle' | 'loading' | 'ready' | 'error'
- * ```
  */
 export type TokenStatus = 'idle' | 'loading' | 'ready' | 'error'
 
@@ -57,11 +52,6 @@ export type TokenSnapshot =
 
 /**
  * Options of {@link createTokenStore}.
- *
- * @example
- * ```ts
- * const options: TokenStoreOptions = { fetchToken: fetchTokenFrom('/sso/komo/token'), timeoutMs: 5000 }
- * ```
  */
 export interface TokenStoreOptions {
   /** Gets a fresh token from your backend. Called at most once at a time. */
