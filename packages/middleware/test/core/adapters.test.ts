@@ -6,12 +6,17 @@ import { Socket } from 'node:net'
 import fc from 'fast-check'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { isSafeRelativePath, SsoError, ssoHandler, ssoMiddleware } from '../../src/index'
-import { acme } from '../helpers/acme-vendor'
-import { APP_HEADER, type ConnectStyle, FRAMEWORKS } from '../helpers/frameworks'
-import { type Listening, listen } from '../helpers/listen'
-import { rawRequest } from '../helpers/raw-http'
-import { ADA } from '../helpers/users'
-import { byName } from '../helpers/tables'
+import {
+  acme,
+  ADA,
+  APP_HEADER,
+  byName,
+  type ConnectStyle,
+  FRAMEWORKS,
+  listen,
+  type Listening,
+  rawRequest,
+} from '@sso/fixtures'
 
 const MISUSE =
   'ssoMiddleware was passed to app.use() without being called. Use app.use(ssoMiddleware({ getUser, vendors: [...] })).'

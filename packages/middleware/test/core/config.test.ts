@@ -10,7 +10,7 @@ import {
   type Vendor,
   type VendorRoute,
 } from '../../src/index'
-import { acme } from '../helpers/acme-vendor'
+import { acme } from '@sso/fixtures'
 
 const WHERE = 'ssoMiddleware()'
 const getUser = () => null

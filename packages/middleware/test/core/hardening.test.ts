@@ -18,12 +18,18 @@ import {
   type Vendor,
   type VendorResult,
 } from '../../src/index'
-import { acme } from '../helpers/acme-vendor'
-import { type AnyOptions, FETCH_ORIGIN, HOSTS, type Running } from '../helpers/hosts'
-import { HS256_SECRET } from '../helpers/keys'
-import { type Listening, listen } from '../helpers/listen'
-import { byName } from '../helpers/tables'
-import { ADA } from '../helpers/users'
+import {
+  acme,
+  ADA,
+  type AnyOptions,
+  byName,
+  FETCH_ORIGIN,
+  HOSTS,
+  HS256_SECRET,
+  listen,
+  type Listening,
+  type Running,
+} from '@sso/fixtures'
 import { KONNEC, startKonnecApi } from '../vendors/konnec-api'
 
 /** Unhandled rejections seen while a test runs: each one would have crashed a real process. */

@@ -1,6 +1,6 @@
 // The middleware's behaviour as an app sees it, identical behind every host: bare node:http,
 // Connect, Express 4 and 5 (all through `ssoMiddleware`) and the Fetch adapter (`ssoHandler`).
-// The vendor is `acme`, written with `defineVendor` in ../helpers/acme-vendor.ts.
+// The vendor is `acme`, written with `defineVendor` in @sso/fixtures (packages/fixtures/src/acme-vendor.ts).
 import { jwtVerify } from 'jose'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
@@ -12,12 +12,23 @@ import {
   type SsoUser,
   type Vendor,
 } from '../../src/index'
-import { ACME_SSO_URL, acme, BOOM_MESSAGE } from '../helpers/acme-vendor'
-import { PINNED_SECONDS, pinClock, unpinClock } from '../helpers/clock'
-import { type AnyOptions, HOSTS, type Running, type Sent } from '../helpers/hosts'
-import { EC_PRIVATE_PEM, GARBAGE_PEM, HS256_SECRET } from '../helpers/keys'
-import { ADA } from '../helpers/users'
-import { byName } from '../helpers/tables'
+import {
+  acme,
+  ACME_SSO_URL,
+  ADA,
+  type AnyOptions,
+  BOOM_MESSAGE,
+  byName,
+  EC_PRIVATE_PEM,
+  GARBAGE_PEM,
+  HOSTS,
+  HS256_SECRET,
+  pinClock,
+  PINNED_SECONDS,
+  type Running,
+  type Sent,
+  unpinClock,
+} from '@sso/fixtures'
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/
 const GETUSER_SECRET = 'session store says: password=correct-horse-battery-staple'

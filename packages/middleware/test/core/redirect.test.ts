@@ -9,9 +9,7 @@ import {
   ssoHandler,
 } from '../../src/index'
 import { MAX_PATH_LENGTH, MAX_URL_LENGTH } from '../../src/core/redirect'
-import { acme } from '../helpers/acme-vendor'
-import { ADA } from '../helpers/users'
-import { byName } from '../helpers/tables'
+import { acme, ADA, byName } from '@sso/fixtures'
 
 const ALLOWED_HOSTS = ['help.acme.com', '*.kustomer.help', 'http://127.0.0.1:4001']
 const WHERE = 'kustomer({ allowedHosts })'

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { defineVendor, ssoHandler, ssoMiddleware, type Vendor } from '../../src/index'
-import { type Listening, listen } from '../helpers/listen'
+import { listen, type Listening } from '@sso/fixtures'
 
 // One vendor whose every route answers `{ route, params }`, so a response names the route that
 // matched. Routes: GET /echo/login (browser), POST /echo/token (api), GET /echo/items/:id.

@@ -8,19 +8,21 @@ import {
   SsoError,
 } from '../../src/index'
 import { checkLifetime } from '../../src/core/options'
-import { PINNED_SECONDS, pinClock, unpinClock } from '../helpers/clock'
-import { byName } from '../helpers/tables'
 import {
   ASYMMETRIC_KEYS,
+  byName,
   EC_PRIVATE_JWK,
   EC_PUBLIC_JWK,
   GARBAGE_PEM,
   HS256_SECRET,
+  pinClock,
+  PINNED_SECONDS,
   RSA_PKCS1_PEM,
   RSA_PRIVATE_PEM,
   RSA_PUBLIC_PEM,
   SHORT_SECRET,
-} from '../helpers/keys'
+  unpinClock,
+} from '@sso/fixtures'
 
 const WHERE = 'acme()'
 const ALL: SigningAlgorithm[] = ['HS256', 'RS256', 'ES256', 'EdDSA']

@@ -5,8 +5,7 @@ import { build } from 'esbuild'
 import { jwtVerify } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
 import type * as Sso from '../../src/index'
-import { HS256_SECRET } from '../helpers/keys'
-import { ADA } from '../helpers/users'
+import { ADA, HS256_SECRET } from '@sso/fixtures'
 
 const ORIGIN = 'https://app.example'
 /** The package bundled as for a browser-like runtime, evaluated where `process` is as given. */

@@ -1,40 +1,7 @@
 import type { IncomingMessage } from 'node:http'
-import {
-  bettermode,
-  comm100,
-  type GetUser,
-  komo,
-  konnec,
-  kustomer,
-  type SsoEvent,
-  type SsoUser,
-  ssoMiddleware,
-  type Vendor,
-} from '../../src/index'
-import { listen } from '../helpers/listen'
-import { KONNEC_API_KEY, KONNEC_ORG, type KonnecUpstream } from './upstream'
-
-/** Fixture secrets, distinct per vendor; none may ever show up in a page, message or event. */
-export const SECRETS = {
-  komo: 'komo-security-secret-7c1d0e9f8a2b3c4d5e6f',
-  kustomer: 'kustomer-security-secret-1a2b3c4d5e6f7a8b9c',
-  comm100: 'comm100-security-secret-9f8e7d6c5b4a39281706',
-  bettermode: 'bettermode-security-secret-0f1e2d3c4b5a6978',
-} as const
-
-/** Every allow-list entry kind: an exact host, a `*.suffix`, a loopback origin. */
-export const KUSTOMER_HOSTS = ['help.acme.com', '*.kustomer.help', 'http://127.0.0.1:4001']
-export const COMM100_HOSTS = ['chat.acme.com', '*.comm100.io', 'http://localhost:4002']
-export const COMMUNITY_URL = 'https://community.acme.com'
-export const KONNEC_APP_URL = 'https://app.konnec.example/home'
-
-export const ALICE: SsoUser = {
-  id: 'user-alice-42',
-  email: 'alice.sec@example.com',
-  emailVerified: true,
-  firstName: 'Alice',
-  lastName: 'Liddell',
-}
+import { ALICE, listen, type Upstream, VENDOR_FIXTURES } from '@sso/fixtures'
+import { type GetUser, type SsoEvent, ssoMiddleware, type Vendor } from '../../src/index'
+import type { KonnecUpstream } from './upstream'
 
 export interface SecurityApp {
   url: string
@@ -59,23 +26,45 @@ export interface SecurityAppOptions {
   noLoginUrl?: boolean
 }
 
-/** The five vendors with the fixture configuration. */
-export function fixtureVendors(upstream: KonnecUpstream, konnecTimeoutMs = 300): Vendor[] {
-  return [
-    komo({ secret: SECRETS.komo }),
-    kustomer({ secret: SECRETS.kustomer, allowedHosts: KUSTOMER_HOSTS }),
-    konnec({
-      apiBaseUrl: upstream.url,
-      orgId: KONNEC_ORG,
-      apiKey: KONNEC_API_KEY,
-      appUrl: KONNEC_APP_URL,
-      timeoutMs: konnecTimeoutMs,
-      retryDelayMs: 10,
-    }),
-    comm100({ secret: SECRETS.comm100, allowedHosts: COMM100_HOSTS }),
-    bettermode({ secret: SECRETS.bettermode, communityUrl: COMMUNITY_URL }),
-  ]
+/**
+ * Every built-in vendor, built from its fixture (`VENDOR_FIXTURES`): the security suites attack
+ * whatever vendors the fixtures hold, with their fixture configuration. Konnec's calls go to
+ * `upstream` with a short timeout.
+ */
+export function fixtureVendors(upstream: Upstream, konnecTimeoutMs = 300): Vendor[] {
+  return VENDOR_FIXTURES.map((fixture) =>
+    fixture.build(fixture.id === 'konnec' ? { timeoutMs: konnecTimeoutMs } : {}, upstream),
+  )
 }
+
+/** Where the fixture configuration lets tokens go, across vendors (allow-list syntax). */
+export const ALL_DESTINATIONS: readonly string[] = VENDOR_FIXTURES.flatMap((f) => f.destinations)
+
+/** A route of a fixture vendor, with its full path under `/sso`. */
+export interface SecurityRoute {
+  vendor: string
+  name: string
+  method: 'GET' | 'POST'
+  /** `/sso/<vendor route>`, without a query. */
+  path: string
+  /** A valid query string as the vendor sends it ('' for none). */
+  query: string
+  /** Query parameters the vendor sends (and the middleware must distrust). */
+  params: readonly string[]
+  kind: 'browser' | 'api'
+  /** Issues a token on success. */
+  token: boolean
+}
+
+/** Every route of every fixture vendor, in fixture order. */
+export const ROUTES: readonly SecurityRoute[] = VENDOR_FIXTURES.flatMap((fixture) =>
+  fixture.routes.map((route) => ({ ...route, vendor: fixture.id, path: `/sso${route.path}` })),
+)
+
+/** The browser routes, each as a valid request target (path and query). */
+export const BROWSER_TARGETS: readonly string[] = ROUTES.filter((r) => r.kind === 'browser').map(
+  (r) => `${r.path}${r.query ? `?${r.query}` : ''}`,
+)
 
 /**
  * A bare `node:http` app with every vendor mounted, on 127.0.0.1. Requests the middleware hands

@@ -3,16 +3,12 @@
 // error pages say with details exposed, and what the audit events hold, for every failure.
 import { inspect } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ALICE, KONNEC, SECRETS } from '@sso/fixtures'
 import type { SsoUser } from '../../src/index'
-import { ALICE, SECRETS, type SecurityApp, startSecurityApp } from './app'
+import { type SecurityApp, startSecurityApp } from './app'
 import { send } from './http'
 import { JWT_PATTERN } from './oracle'
-import {
-  KONNEC_API_KEY,
-  type KonnecUpstream,
-  startKonnecUpstream,
-  type UpstreamAnswer,
-} from './upstream'
+import { type KonnecUpstream, startKonnecUpstream, type UpstreamAnswer } from './upstream'
 
 const BOB: SsoUser = {
   id: 'user-bob-7',
@@ -104,7 +100,7 @@ afterAll(async () => {
 function secrets(): string[] {
   return [
     ...Object.values(SECRETS),
-    KONNEC_API_KEY,
+    KONNEC.apiKey,
     ALICE.email,
     BOB.email,
     BOB.username as string,

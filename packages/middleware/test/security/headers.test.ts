@@ -14,9 +14,16 @@ import {
   ssoMiddleware,
   type Vendor,
 } from '../../src/index'
-import { listen } from '../helpers/listen'
-import { RSA_PRIVATE_PEM } from '../helpers/keys'
-import { ALICE, COMM100_HOSTS, COMMUNITY_URL, fixtureVendors, KUSTOMER_HOSTS, SECRETS } from './app'
+import {
+  ALICE,
+  COMM100_HOSTS,
+  COMMUNITY_URL,
+  KUSTOMER_HOSTS,
+  listen,
+  RSA_PRIVATE_PEM,
+  SECRETS,
+} from '@sso/fixtures'
+import { fixtureVendors } from './app'
 import { send } from './http'
 import { errorCode, JWT_PATTERN, tokensIn } from './oracle'
 import { type KonnecUpstream, startKonnecUpstream } from './upstream'

@@ -6,12 +6,11 @@ import { decodeJwt } from 'jose'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { ssoHandler } from '../../src/index'
 import {
-  COMM100_HOSTS,
-  COMMUNITY_URL,
+  ALL_DESTINATIONS,
   fixtureVendors,
-  KONNEC_APP_URL,
-  KUSTOMER_HOSTS,
+  ROUTES,
   type SecurityApp,
+  type SecurityRoute,
   startSecurityApp,
 } from './app'
 import { EVIL } from './corpus'
@@ -21,83 +20,13 @@ import { type KonnecUpstream, startKonnecUpstream, type UpstreamAnswer } from '.
 
 const NUM_RUNS = 200
 const KONNEC_TIMEOUT_MS = 150
-const DESTINATIONS = [
-  ...KUSTOMER_HOSTS,
-  ...COMM100_HOSTS,
-  new URL(COMMUNITY_URL).origin,
-  new URL(KONNEC_APP_URL).origin,
-]
+/** Where the fixtures' configuration lets tokens go; the oracle judges every Location against it. */
+const DESTINATIONS = ALL_DESTINATIONS
 
-type VendorName = 'komo' | 'kustomer' | 'konnec' | 'comm100' | 'bettermode'
+type VendorName = string
 
-interface Route {
-  vendor: VendorName
-  name: string
-  method: 'GET' | 'POST'
-  path: string
-  params: string[]
-  /** Issues a token on success. */
-  token: boolean
-}
-
-const ROUTES: Route[] = [
-  {
-    vendor: 'komo',
-    name: 'token',
-    method: 'POST',
-    path: '/sso/komo/token',
-    params: [],
-    token: true,
-  },
-  {
-    vendor: 'kustomer',
-    name: 'login',
-    method: 'GET',
-    path: '/sso/kustomer/login',
-    params: ['kustomerRedirectUri', 'trackingToken'],
-    token: true,
-  },
-  {
-    vendor: 'konnec',
-    name: 'login',
-    method: 'GET',
-    path: '/sso/konnec/login',
-    params: [],
-    token: true,
-  },
-  {
-    vendor: 'comm100',
-    name: 'login',
-    method: 'GET',
-    path: '/sso/comm100/login',
-    params: ['redirect_url', 'RelayState'],
-    token: true,
-  },
-  {
-    vendor: 'comm100',
-    name: 'logout',
-    method: 'GET',
-    path: '/sso/comm100/logout',
-    params: [],
-    token: false,
-  },
-  {
-    vendor: 'bettermode',
-    name: 'login',
-    method: 'GET',
-    path: '/sso/bettermode/login',
-    params: ['referrer_uri'],
-    token: true,
-  },
-  {
-    vendor: 'bettermode',
-    name: 'logout',
-    method: 'GET',
-    path: '/sso/bettermode/logout',
-    params: [],
-    token: false,
-  },
-]
+/** Every route of every fixture vendor (the fixtures say which routes exist; the oracle judges). */
+type Route = SecurityRoute
 
 // ---------------------------------------------------------------------------------------------
 // Arbitraries

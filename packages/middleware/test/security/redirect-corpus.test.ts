@@ -2,13 +2,11 @@
 // generated corpus of open-redirect tricks over real HTTP through the middleware.
 import { jwtVerify } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ALICE, COMMUNITY_URL, SECRETS, vendorFixture } from '@sso/fixtures'
 import {
-  ALICE,
-  COMM100_HOSTS,
-  COMMUNITY_URL,
-  KONNEC_APP_URL,
-  KUSTOMER_HOSTS,
-  SECRETS,
+  ALL_DESTINATIONS,
+  BROWSER_TARGETS,
+  ROUTES,
   type SecurityApp,
   startSecurityApp,
 } from './app'
@@ -47,45 +45,45 @@ interface AbsoluteSpec {
   secret: string
 }
 
-const ABSOLUTE: AbsoluteSpec[] = [
-  {
-    vendor: 'kustomer',
-    route: '/sso/kustomer/login',
-    param: 'kustomerRedirectUri',
-    tokenParam: 'externalToken',
-    prefix: 'trackingToken=tracking-1&',
-    entries: KUSTOMER_HOSTS,
-    target: {
-      exact: 'help.acme.com',
-      suffix: 'kustomer.help',
-      sub: 'acme.kustomer.help',
-      loopback: 'http://127.0.0.1:4001',
-    },
-    secret: SECRETS.kustomer,
-  },
-  {
-    vendor: 'comm100',
-    route: '/sso/comm100/login',
-    param: 'redirect_url',
-    tokenParam: 'jwt',
-    prefix: 'RelayState=relay-1&',
-    entries: COMM100_HOSTS,
-    target: {
-      exact: 'chat.acme.com',
-      suffix: 'comm100.io',
-      sub: 'dash11.comm100.io',
-      loopback: 'http://localhost:4002',
-    },
-    secret: SECRETS.comm100,
-  },
-]
+/**
+ * The attack on one vendor's absolute target parameter. The route, its other parameters and
+ * the allow-list come from the vendor's fixture; which hosts count as which entry kind is the
+ * oracle's own knowledge.
+ */
+function absoluteSpec(
+  vendor: 'kustomer' | 'comm100',
+  param: string,
+  tokenParam: string,
+  target: Target,
+): AbsoluteSpec {
+  const fixture = vendorFixture(vendor)
+  const others = new URLSearchParams(fixture.start.query)
+  others.delete(param)
+  return {
+    vendor,
+    route: `/sso${fixture.start.path}`,
+    param,
+    tokenParam,
+    prefix: `${others}&`,
+    entries: [...fixture.destinations],
+    target,
+    secret: SECRETS[vendor],
+  }
+}
 
-/** Every place configuration sends tokens to, across vendors (for request-path attacks). */
-const ALL_DESTINATIONS = [
-  ...KUSTOMER_HOSTS,
-  ...COMM100_HOSTS,
-  new URL(COMMUNITY_URL).origin,
-  new URL(KONNEC_APP_URL).origin,
+const ABSOLUTE: AbsoluteSpec[] = [
+  absoluteSpec('kustomer', 'kustomerRedirectUri', 'externalToken', {
+    exact: 'help.acme.com',
+    suffix: 'kustomer.help',
+    sub: 'acme.kustomer.help',
+    loopback: 'http://127.0.0.1:4001',
+  }),
+  absoluteSpec('comm100', 'redirect_url', 'jwt', {
+    exact: 'chat.acme.com',
+    suffix: 'comm100.io',
+    sub: 'dash11.comm100.io',
+    loopback: 'http://localhost:4002',
+  }),
 ]
 
 const CONCURRENCY = 8
@@ -364,14 +362,12 @@ describe('referrer_uri (bettermode): unsafe paths are dropped, and the token sti
   }
 })
 
-const BROWSER_ROUTES = [
-  `/sso/kustomer/login?trackingToken=t&kustomerRedirectUri=${encodeURIComponent('https://acme.kustomer.help/login')}`,
-  `/sso/comm100/login?redirect_url=${encodeURIComponent('https://dash11.comm100.io/sso/callback')}&RelayState=r`,
-  '/sso/bettermode/login?referrer_uri=%2Fspaces%2Fgeneral',
-  '/sso/konnec/login',
-  '/sso/comm100/logout',
-  '/sso/bettermode/logout',
-]
+/** Every browser route of the fixture vendors, with a valid query. */
+const BROWSER_ROUTES = BROWSER_TARGETS
+/** The browser routes that hand out a token, for the tenant corpus. */
+const TOKEN_ROUTES = ROUTES.filter((r) => r.kind === 'browser' && r.token).map(
+  (r) => `${r.path}${r.query ? `?${r.query}` : ''}`,
+)
 
 describe('returnTo: the login redirect the middleware builds is always a safe relative path', () => {
   function judgePath(reply: Reply, kase: PathCase, on: SecurityApp): string[] {
@@ -419,7 +415,7 @@ describe('returnTo: the login redirect the middleware builds is always a safe re
     })
     afterAll(() => tenant.close())
 
-    for (const cls of tenantPathCorpus(BROWSER_ROUTES.slice(0, 4))) {
+    for (const cls of tenantPathCorpus(TOKEN_ROUTES)) {
       it(`${cls.name}: ${cls.cases.length} cases, logged out`, async () => {
         const problems = await runClass(cls.cases, async (kase) =>
           judgePath(await send(tenant.port, { path: kase.value }), kase, tenant),

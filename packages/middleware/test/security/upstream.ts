@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-
-export const KONNEC_ORG = 'org-security'
-export const KONNEC_API_KEY = 'konnec-security-api-key-5f0c2e9d8b7a6c5d4e3f'
+import { KONNEC } from '@sso/fixtures'
 
 /** How one Konnec API call is answered. */
 export type UpstreamAnswer =
@@ -58,7 +56,7 @@ export async function startKonnecUpstream(): Promise<KonnecUpstream> {
       }
       const action = m[3] as UpstreamAction
       upstream.calls.push({ action, username: decodeURIComponent(m[2] as string) })
-      if (req.headers['x-api-key'] !== KONNEC_API_KEY || req.headers['x-org-id'] !== KONNEC_ORG) {
+      if (req.headers['x-api-key'] !== KONNEC.apiKey || req.headers['x-org-id'] !== KONNEC.orgId) {
         res.statusCode = 401
         res.end('{"error":"unauthorized"}')
         return
