@@ -1,8 +1,22 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { importSPKI, jwtVerify } from 'jose'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import {
+  ALICE,
+  configErrorOf,
+  komoFixture,
+  PINNED_DATE,
+  PINNED_SECONDS,
+  pinClock,
+  SECRETS,
+  startApp,
+  type TestApp,
+  unpinClock,
+} from '@sso/fixtures'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { komo } from '../../src/index'
-import { ALICE, NOW, NOW_S, SECRETS, startApp, type TestApp, configErrorOf } from './harness'
+import { runVendorContract } from './contract'
+
+runVendorContract(komoFixture)
 
 const post = (app: TestApp, init: RequestInit = {}) =>
   app.get('/sso/komo/token', { method: 'POST', ...init })
@@ -10,12 +24,11 @@ const post = (app: TestApp, init: RequestInit = {}) =>
 describe('komo token endpoint', () => {
   let app: TestApp
   beforeEach(async () => {
-    vi.useFakeTimers({ toFake: ['Date'] })
-    vi.setSystemTime(NOW)
+    pinClock()
     app = await startApp({ vendors: [komo({ secret: SECRETS.komo })], loginUrl: '/login' })
   })
   afterEach(async () => {
-    vi.useRealTimers()
+    unpinClock()
     await app.close()
   })
 
@@ -63,7 +76,7 @@ describe('komo token endpoint', () => {
     })
     const { token } = (await response.json()) as { token: string }
     const { payload } = await jwtVerify(token, new TextEncoder().encode(SECRETS.komo), {
-      currentDate: NOW,
+      currentDate: PINNED_DATE,
     })
     expect(payload.sub).toBe(ALICE.id)
     expect(payload.email).toBe(ALICE.email)
@@ -105,7 +118,7 @@ describe('komo token endpoint', () => {
         }
         const { payload, protectedHeader } = await jwtVerify(token, publicKey, {
           algorithms: [algorithm],
-          currentDate: NOW,
+          currentDate: PINNED_DATE,
         })
         expect(protectedHeader).toEqual({ alg: algorithm, typ: 'JWT' })
         expect(payload).toEqual({
@@ -113,10 +126,10 @@ describe('komo token endpoint', () => {
           email: ALICE.email,
           first_name: 'Alice',
           last_name: 'Liddell',
-          iat: NOW_S,
-          exp: NOW_S + 600,
+          iat: PINNED_SECONDS,
+          exp: PINNED_SECONDS + 600,
         })
-        expect(expiresAt).toBe(NOW_S + 600)
+        expect(expiresAt).toBe(PINNED_SECONDS + 600)
       } finally {
         await keyed.close()
       }
@@ -127,7 +140,7 @@ describe('komo token endpoint', () => {
     app.user = { id: 'u9', email: 'bo@example.com', name: 'Bo Van Dyke' }
     const { token } = (await (await post(app)).json()) as { token: string }
     const { payload } = await jwtVerify(token, new TextEncoder().encode(SECRETS.komo), {
-      currentDate: NOW,
+      currentDate: PINNED_DATE,
     })
     expect(payload.first_name).toBe('Bo')
     expect(payload.last_name).toBe('Van Dyke')

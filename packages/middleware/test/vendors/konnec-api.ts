@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto'
 import { createServer, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { KONNEC } from '@sso/fixtures'
 
-export const KONNEC = { orgId: 'org-42', apiKey: 'konnec-fixture-api-key-0123456789' } as const
+export { KONNEC }
 
 export type KonnecMode =
   | { kind: 'ok' }

@@ -1,7 +1,10 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { ALICE, configErrorOf, KONNEC, konnecFixture, startApp, type TestApp } from '@sso/fixtures'
 import { escapeHtml, konnec, type KonnecOptions } from '../../src/index'
-import { ALICE, startApp, type TestApp, configErrorOf } from './harness'
-import { KONNEC, startKonnecApi } from './konnec-api'
+import { runVendorContract } from './contract'
+import { startKonnecApi } from './konnec-api'
+
+runVendorContract(konnecFixture)
 
 describe('konnec', () => {
   let api: Awaited<ReturnType<typeof startKonnecApi>>
