@@ -1,11 +1,14 @@
 // The servers under test, by name. Each pair differs only in what is measured: the same
-// framework, route, response and secret on both sides.
+// framework, route, response and secret on both sides (@sso/fixtures' secrets, see lib.mjs).
 import {
   importFromMiddleware,
+  importHmacKey,
   importMiddleware,
   ISSUER,
+  KONNEC,
   requireFromMw,
   requireFromRoot,
+  SECRETS,
   USER,
 } from './lib.mjs'
 
@@ -20,21 +23,21 @@ const TOKEN_HEADERS = {
 }
 
 /** All five vendors, configured as an app would (placeholder hosts; nothing is called at start). */
-function allVendors(mw, secret) {
+function allVendors(mw) {
   return [
-    mw.komo({ secret, issuer: ISSUER }),
-    mw.kustomer({ secret, allowedHosts: ['acme.kustomer.help'] }),
-    mw.konnec({ apiBaseUrl: 'https://api.konnec.to', orgId: 'acme', apiKey: secret }),
-    mw.comm100({ secret, allowedHosts: ['dash11.comm100.io'] }),
-    mw.bettermode({ secret, communityUrl: 'https://community.acme.com' }),
+    mw.komo({ secret: SECRETS.komo, issuer: ISSUER }),
+    mw.kustomer({ secret: SECRETS.kustomer, allowedHosts: ['acme.kustomer.help'] }),
+    mw.konnec({ apiBaseUrl: 'https://api.konnec.to', ...KONNEC }),
+    mw.comm100({ secret: SECRETS.comm100, allowedHosts: ['dash11.comm100.io'] }),
+    mw.bettermode({ secret: SECRETS.bettermode, communityUrl: 'https://community.acme.com' }),
   ]
 }
 
-async function ssoWithAllVendors(secret) {
+async function ssoWithAllVendors() {
   const mw = await importMiddleware()
   const sso = mw.ssoMiddleware({
     getUser: () => USER,
-    vendors: allVendors(mw, secret),
+    vendors: allVendors(mw),
     onEvent: () => {},
   })
   await sso.ready
@@ -50,7 +53,7 @@ const notFound = (res) => {
   res.end()
 }
 
-/** `name -> async (secret) => (req, res) => void` */
+/** `name -> async () => (req, res) => void` */
 export const APPS = {
   // 1. pass-through: a non-SSO route behind the middleware (all five vendors) vs a no-op.
   async 'connect-noop'() {
@@ -60,10 +63,10 @@ export const APPS = {
     app.use('/hello', (_req, res) => res.end(HELLO))
     return app
   },
-  async 'connect-sso'(secret) {
+  async 'connect-sso'() {
     const connect = requireFromMw('connect')
     const app = connect()
-    app.use(await ssoWithAllVendors(secret))
+    app.use(await ssoWithAllVendors())
     app.use('/hello', (_req, res) => res.end(HELLO))
     return app
   },
@@ -76,31 +79,25 @@ export const APPS = {
     app.get('/hello', (_req, res) => res.send(HELLO))
     return app
   },
-  async 'express-sso'(secret) {
+  async 'express-sso'() {
     const express = requireFromMw('express')
     const app = express()
     app.disable('x-powered-by')
     app.disable('etag')
-    app.use(await ssoWithAllVendors(secret))
+    app.use(await ssoWithAllVendors())
     app.get('/hello', (_req, res) => res.send(HELLO))
     return app
   },
 
   // 2. the Komo token endpoint on node:http.
-  async 'komo-sso'(secret) {
-    const sso = await ssoWithAllVendors(secret)
+  async 'komo-sso'() {
+    const sso = await ssoWithAllVendors()
     return (req, res) => sso(req, res, () => notFound(res))
   },
   /** The best a user could hand-write with jose: the key imported once as a CryptoKey. */
-  async 'komo-jose'(secret) {
+  async 'komo-jose'() {
     const { SignJWT } = await importFromMiddleware('jose')
-    const key = await globalThis.crypto.subtle.importKey(
-      'raw',
-      new TextEncoder().encode(secret),
-      { name: 'HMAC', hash: 'SHA-256' },
-      false,
-      ['sign'],
-    )
+    const key = await importHmacKey(SECRETS.komo)
     const header = { alg: 'HS256', typ: 'JWT' }
     return async function komoToken(req, res) {
       if (req.method !== 'POST' || req.url !== TOKEN_PATH) return notFound(res)
@@ -123,14 +120,14 @@ export const APPS = {
     }
   },
   /** Komo's own sample: jsonwebtoken with the secret as a string, on every request. */
-  async 'komo-jsonwebtoken'(secret) {
+  async 'komo-jsonwebtoken'() {
     const jwt = requireFromRoot('jsonwebtoken')
     return function komoToken(req, res) {
       if (req.method !== 'POST' || req.url !== TOKEN_PATH) return notFound(res)
       const user = USER
       const token = jwt.sign(
         { sub: user.id, email: user.email, first_name: user.firstName, last_name: user.lastName },
-        secret,
+        SECRETS.komo,
         { expiresIn: '1h', issuer: ISSUER },
       )
       res.writeHead(200, TOKEN_HEADERS)

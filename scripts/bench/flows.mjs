@@ -4,7 +4,7 @@
 // is followed through to the simulator, which must say the user is signed in.
 import { join } from 'node:path'
 import { follow, logInToDemo, send } from '../lib/http.mjs'
-import { BENCH_DIR, benchServer, fmtInt, fmtRatio, median } from './lib.mjs'
+import { BENCH_DIR, benchServer, fmtInt, fmtRatio, median, USER } from './lib.mjs'
 
 const FLOWS = [
   {
@@ -31,7 +31,7 @@ const FLOWS = [
   },
 ]
 
-const EMAIL = 'ada@example.com'
+const EMAIL = USER.email
 
 async function startDemo(profileDir) {
   const demo = await benchServer('demo', {
@@ -40,7 +40,10 @@ async function startDemo(profileDir) {
     profileDir,
   })
   // Log in once, as a browser would: the session cookie is all later requests carry.
-  demo.cookie = await logInToDemo(demo.url, { email: EMAIL, name: 'Ada Lovelace' })
+  demo.cookie = await logInToDemo(demo.url, {
+    email: EMAIL,
+    name: `${USER.firstName} ${USER.lastName}`,
+  })
   demo.starts = {}
   for (const { key } of FLOWS) {
     const page = (await send(`${demo.simulators[key]}/`)).body

@@ -1,12 +1,12 @@
 // Shared plumbing of the benchmarks: where things are, the servers under test and the load
 // generator (child processes as scripts/lib/child.mjs starts them), and the few statistics we
 // report.
-import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { killChildren, ROOT, startChild } from '../lib/child.mjs'
+import { FIXTURES } from '../lib/fixtures.mjs'
 
 export { killChildren, ROOT }
 
@@ -30,16 +30,18 @@ export function builtPackagesExist() {
   return existsSync(MIDDLEWARE_DIST) && existsSync(TESTING_DIST)
 }
 
-/** A fresh HS256 secret (32 random bytes, base64url): long enough for every vendor. */
-export const newSecret = () => randomBytes(32).toString('base64url')
+/** The signed-in user and the vendors' credentials: @sso/fixtures' (scripts/lib/fixtures.mjs). */
+export const { ADA: USER, SECRETS, KONNEC } = FIXTURES
 
-export const USER = Object.freeze({
-  id: 'u_bench_1',
-  email: 'ada@example.com',
-  firstName: 'Ada',
-  lastName: 'Lovelace',
-  emailVerified: true,
-})
+/** The HS256 key as the best hand-written jose code holds it: imported once, as a CryptoKey. */
+export const importHmacKey = (secret) =>
+  globalThis.crypto.subtle.importKey(
+    'raw',
+    new TextEncoder().encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign'],
+  )
 export const ISSUER = 'acme-app'
 
 // ── statistics ───────────────────────────────────────────────────────────────
@@ -75,7 +77,7 @@ export async function benchServer(variant, options = {}) {
   const server = await startBenchChild(options.file ?? join(BENCH_DIR, 'server.mjs'), {
     args: [variant],
     execArgv,
-    env: { BENCH_SECRET: options.secret ?? newSecret(), ...options.env },
+    env: options.env,
     label: `server ${variant}`,
   })
   return { ...server, variant }

@@ -23,8 +23,8 @@ import {
   ISSUER,
   killChildren,
   median,
-  newSecret,
   ROOT,
+  SECRETS,
   startBenchChild,
   startLoad,
   USER,
@@ -260,7 +260,7 @@ async function sectionPassThrough(load) {
   }
 }
 
-async function checkToken(server, secret) {
+async function checkToken(server) {
   const { jwtVerify } = await importFromMiddleware('jose')
   const res = await send(`${server.url}/sso/komo/token`, { method: 'POST' })
   let body
@@ -274,13 +274,18 @@ async function checkToken(server, secret) {
   }
   const { payload, protectedHeader } = await jwtVerify(
     body.token,
-    new TextEncoder().encode(secret),
+    new TextEncoder().encode(SECRETS.komo),
     {
       algorithms: ['HS256'],
       issuer: ISSUER,
     },
   )
-  const expected = { sub: USER.id, email: USER.email, first_name: 'Ada', last_name: 'Lovelace' }
+  const expected = {
+    sub: USER.id,
+    email: USER.email,
+    first_name: USER.firstName,
+    last_name: USER.lastName,
+  }
   for (const [k, v] of Object.entries(expected)) {
     if (payload[k] !== v) throw new Error(`token claim ${k} is ${payload[k]}, expected ${v}`)
   }
@@ -290,10 +295,9 @@ async function checkToken(server, secret) {
 }
 
 async function sectionKomo(load) {
-  const secret = newSecret()
-  const server = (app, env) => () => benchServer(app, { secret, profileDir, env })
+  const server = (app, env) => () => benchServer(app, { profileDir, env })
   const request = { path: '/sso/komo/token', method: 'POST' }
-  const check = (target) => checkToken(target, secret)
+  const check = (target) => checkToken(target)
   const servers = {
     jose: server('komo-jose'),
     jwt: server('komo-jsonwebtoken'),
@@ -479,12 +483,11 @@ function sectionImport() {
 
 async function sectionMemory(load) {
   log(`\n── memory after ${fmtInt(settings.memoryRequests)} token requests ──`)
-  const secret = newSecret()
   const apps = { jose: 'komo-jose', sso: 'komo-sso' }
   const results = { jose: [], sso: [] }
   for (let round = 0; round < settings.memoryRounds; round++) {
     for (const [key, app] of Object.entries(apps)) {
-      const server = await benchServer(app, { secret })
+      const server = await benchServer(app)
       try {
         const start = (await server.child.ask('gc')).memory
         const result = await load.run({

@@ -9,7 +9,7 @@ await serveParent(async () => {
   const name = process.argv[2]
   const factory = APPS[name]
   if (!factory) throw new Error(`unknown app ${name}`)
-  const app = await factory(process.env.BENCH_SECRET)
+  const app = await factory()
   const { server, url } = await listen(app, { keepAliveTimeout: 60_000 })
   return { ready: { url }, handlers: BENCH_HANDLERS, close: () => closeServer(server) }
 })

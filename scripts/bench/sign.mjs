@@ -6,16 +6,17 @@ import { createHmac } from 'node:crypto'
 import { serveParent } from '../lib/parent.mjs'
 import {
   importFromMiddleware,
+  importHmacKey,
   importMiddleware,
   ISSUER,
-  newSecret,
   requireFromRoot,
+  SECRETS,
   USER,
 } from './lib.mjs'
 
 const [sliceMs = 500, rounds = 5] = (process.argv[2] ?? '').split(',').map(Number)
 
-const secret = newSecret()
+const secret = SECRETS.komo
 // Every contender builds its claims as a plain literal, as a user would write them (object spread
 // with extra keys is a slow path in V8 11, and would tax the baselines unfairly).
 const claims = () => ({
@@ -40,13 +41,7 @@ const signer = createSigner({ secret }, 'bench', ['HS256'])
 await signer.ready
 
 const { SignJWT } = await importFromMiddleware('jose')
-const key = await globalThis.crypto.subtle.importKey(
-  'raw',
-  new TextEncoder().encode(secret),
-  { name: 'HMAC', hash: 'SHA-256' },
-  false,
-  ['sign'],
-)
+const key = await importHmacKey(secret)
 const header = { alg: 'HS256', typ: 'JWT' }
 const head64 = Buffer.from(JSON.stringify(header)).toString('base64url')
 const jwt = requireFromRoot('jsonwebtoken')

@@ -2,11 +2,14 @@
 // the demo with every vendor simulated, and a Konnec-only app with a short timeout against a
 // Konnec simulator for the fault run. It talks to the load generator over IPC only, so its
 // sockets and memory are the app's alone.
-import { randomBytes } from 'node:crypto'
 import type { RequestListener } from 'node:http'
 import { konnec, type SsoUser, ssoMiddleware } from '@sso/middleware'
 import { type KonnecFaultSpec, konnecSimulator, type ListeningSimulator } from '@sso/testing'
 import { startDemo } from '../../examples/express/src/demo'
+// @sso/fixtures' leaf module, by path: the scripts are not a workspace package with it as a
+// dependency, and its index would load vitest and Express 4 into the process whose memory is
+// measured.
+import { KONNEC } from '../../packages/fixtures/src/secrets'
 import { closeServer, listen } from '../lib/http.mjs'
 import { serveParent } from '../lib/parent.mjs'
 
@@ -37,8 +40,7 @@ let faultHandler: RequestListener = (_req, res) => {
   res.end()
 }
 const fault = await listen((req, res) => faultHandler(req, res))
-const orgId = 'load-org'
-const apiKey = randomBytes(24).toString('base64url')
+const { orgId, apiKey } = KONNEC
 const sim = konnecSimulator({ orgId, apiKey, loginUrl: `${fault.url}/sso/konnec/login` })
 const simListening: ListeningSimulator = await sim.listen(0, '127.0.0.1')
 const middleware = ssoMiddleware({
