@@ -36,6 +36,7 @@ export type {
   KonnecFault,
   KonnecFaultOptions,
   KonnecFaultSpec,
+  KonnecResponse,
   KonnecSimulator,
   KonnecSimulatorOptions,
   KonnecUser,

@@ -27,6 +27,7 @@ interface CallOptions {
   org?: string | null
   pathOrg?: string
   body?: unknown
+  signal?: AbortSignal
 }
 
 function call(url: string, route: KonnecApiRoute, username = USER, options: CallOptions = {}) {
@@ -45,8 +46,11 @@ function call(url: string, route: KonnecApiRoute, username = USER, options: Call
   const path = `/api/organization/${encodeURIComponent(options.pathOrg ?? ORG)}/user/${encodeURIComponent(username)}/${route}`
   return fetch(`${url}${path}`, {
     method: 'POST',
+    // As the middleware does: an API answer's redirect is looked at, never followed.
+    redirect: 'manual',
     headers,
     ...(body === undefined ? {} : { body }),
+    ...(options.signal ? { signal: options.signal } : {}),
   })
 }
 
@@ -278,13 +282,276 @@ describe('konnecSimulator', () => {
       expect(await pending).toBeInstanceOf(TypeError)
     })
 
+    it('redirects with the injected 3xx and Location, on its route only, `times` times', async () => {
+      const sim = setup()
+      const url = await start(sim)
+      const elsewhere = 'http://127.0.0.1:9/api/organization/acme/user/x/update'
+      sim.inject({ kind: 'redirect', status: 307, location: elsewhere, on: 'update', times: 1 })
+      const moved = await call(url, 'update')
+      expect(moved.status).toBe(307)
+      expect(moved.headers.get('location')).toBe(elsewhere)
+      expect(await moved.text()).toBe('')
+      expect(sim.users.size).toBe(0)
+      expect((await call(url, 'update')).status).toBe(201)
+      sim.inject({ kind: 'redirect', location: '/moved' })
+      const fallback = await call(url, 'generate-token')
+      expect([fallback.status, fallback.headers.get('location')]).toEqual([302, '/moved'])
+      expect(sim.responses.map((r) => [r.action, r.fault, r.status])).toEqual([
+        ['update', 'redirect', 307],
+        ['update', undefined, 201],
+        ['generate-token', 'redirect', 302],
+      ])
+    })
+
+    it.each([
+      [64 * 1024, true],
+      [64 * 1024, false],
+      [64 * 1024 + 1, true],
+      [64 * 1024 + 1, false],
+    ])(
+      'answers a body of exactly %i bytes (Content-Length: %s) holding a real token',
+      async (bytes, contentLength) => {
+        const sim = setup()
+        const url = await start(sim)
+        await call(url, 'update')
+        sim.inject({ kind: 'body-size', bytes, contentLength, on: 'generate-token' })
+        const res = await call(url, 'generate-token')
+        expect(res.status).toBe(200)
+        expect(res.headers.get('content-length')).toBe(contentLength ? String(bytes) : null)
+        expect(res.headers.get('transfer-encoding')).toBe(contentLength ? null : 'chunked')
+        const body = Buffer.from(await res.arrayBuffer())
+        expect(body.length).toBe(bytes)
+        const { refreshToken } = JSON.parse(body.toString('utf8')) as { refreshToken: string }
+        expect(sim.issued.has(refreshToken)).toBe(true)
+        const answer = sim.responses.at(-1)
+        await answer?.closed
+        expect(answer).toMatchObject({ bytesWritten: bytes, finished: true, closedEarly: false })
+        expect((await request(`${url}/?refresh-token=${refreshToken}`)).status).toBe(200)
+      },
+    )
+
+    it('pads an update answer too, and refuses a size the answer cannot fit in', async () => {
+      const sim = setup()
+      const url = await start(sim)
+      sim.inject({ kind: 'body-size', bytes: 1000, times: 1, on: 'update' })
+      const padded = await call(url, 'update')
+      expect((await padded.arrayBuffer()).byteLength).toBe(1000)
+      sim.inject({ kind: 'body-size', bytes: 10, on: 'update' })
+      const small = await call(url, 'update')
+      expect(small.status).toBe(500)
+      expect(await small.json()).toMatchObject({ error: { code: 'injected_fault_too_small' } })
+    })
+
+    it('streams an endless body until the client closes, and records how much it wrote', async () => {
+      const sim = setup()
+      const url = await start(sim)
+      sim.inject({ kind: 'endless', on: 'generate-token' })
+      const res = await call(url, 'generate-token')
+      expect(res.status).toBe(200)
+      expect(res.headers.get('content-type')).toContain('application/json')
+      expect(res.headers.get('content-length')).toBeNull()
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader()
+      let read = 0
+      while (read < 1024 * 1024) read += (await reader.read()).value?.length ?? 0
+      await reader.cancel()
+      const answer = sim.responses.at(-1)
+      await answer?.closed
+      expect(answer).toMatchObject({ fault: 'endless', finished: false, closedEarly: true })
+      expect(answer?.bytesWritten).toBeGreaterThanOrEqual(read)
+      expect(answer?.bytesWritten).toBeLessThan(64 * 1024 * 1024)
+    })
+
+    it('announces a huge Content-Length, sends no body byte, and waits for the client', async () => {
+      const sim = setup()
+      const url = await start(sim)
+      sim.inject({ kind: 'announce', contentLength: 400 * 1024 * 1024, on: 'generate-token' })
+      const abort = new AbortController()
+      const res = await call(url, 'generate-token', USER, { signal: abort.signal })
+      expect(res.status).toBe(200)
+      expect(res.headers.get('content-length')).toBe(String(400 * 1024 * 1024))
+      const answer = sim.responses.at(-1)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      expect(answer).toMatchObject({ status: 200, bytesWritten: 0, finished: false })
+      abort.abort()
+      await answer?.closed
+      expect(answer).toMatchObject({ bytesWritten: 0, finished: false, closedEarly: true })
+    })
+
+    it('hangs without a status line until the client gives up, then serves the next call', async () => {
+      const sim = setup()
+      const url = await start(sim)
+      sim.inject({ kind: 'hang', times: 1 })
+      const error = await call(url, 'update', USER, { signal: AbortSignal.timeout(200) }).catch(
+        (err: unknown) => err,
+      )
+      expect((error as Error).name).toBe('TimeoutError')
+      const answer = sim.responses[0]
+      await answer?.closed
+      expect(answer).toMatchObject({ fault: 'hang', status: undefined, bytesWritten: 0 })
+      expect(answer?.closedEarly).toBe(true)
+      expect((await call(url, 'update')).status).toBe(201)
+      expect(sim.calls.update).toBe(2)
+    })
+
+    it('records a reset as closed early with no status', async () => {
+      const sim = setup()
+      const url = await start(sim)
+      sim.inject({ kind: 'reset', times: 1, on: 'update' })
+      await call(url, 'update').catch(() => undefined)
+      await sim.responses[0]?.closed
+      expect(sim.responses[0]).toMatchObject({ status: undefined, closedEarly: true })
+    })
+
+    it('answers a bare token mislabelled application/json, short when asked (JSON.parse quotes it)', async () => {
+      const sim = setup()
+      const url = await start(sim)
+      await call(url, 'update')
+      sim.inject({ kind: 'plain-token', tokenBytes: 12, times: 1 })
+      const res = await call(url, 'generate-token')
+      expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8')
+      const token = await res.text()
+      expect(token).toMatch(/^rt_[\w-]{16}$/)
+      expect(sim.issued.has(token)).toBe(true)
+      expect(() => JSON.parse(token)).toThrow(token)
+      expect((await request(`${url}/?refresh-token=${token}`)).status).toBe(200)
+    })
+
+    it('answers a bare token as text/plain when told', async () => {
+      const sim = setup()
+      const url = await start(sim)
+      await call(url, 'update')
+      sim.inject({ kind: 'plain-token', contentType: 'text/plain; charset=utf-8' })
+      const res = await call(url, 'generate-token')
+      expect(res.headers.get('content-type')).toBe('text/plain; charset=utf-8')
+      const token = await res.text()
+      expect(token).toMatch(/^rt_[\w-]{43}$/)
+      expect([...sim.issued]).toEqual([token])
+    })
+
+    it('answers the token unquoted, which no JSON parser accepts', async () => {
+      const sim = setup()
+      const url = await start(sim)
+      await call(url, 'update')
+      sim.inject({ kind: 'unquoted' })
+      const res = await call(url, 'generate-token')
+      expect(res.headers.get('content-type')).toContain('application/json')
+      const [token] = [...sim.issued]
+      expect(await res.text()).toBe(`{"refreshToken": ${token}}`)
+    })
+
+    it('answers the token under another field', async () => {
+      const sim = setup()
+      const url = await start(sim)
+      await call(url, 'update')
+      sim.inject({ kind: 'token-field', field: 'refresh_token' })
+      const res = await call(url, 'generate-token')
+      expect(await res.json()).toEqual({ refresh_token: [...sim.issued][0] })
+    })
+
+    it('leaves a refused generate-token as it is under a token fault, and counts it', async () => {
+      const sim = setup()
+      const url = await start(sim)
+      sim.inject({ kind: 'unquoted', times: 1 })
+      const refused = await call(url, 'generate-token')
+      expect(refused.status).toBe(404)
+      await call(url, 'update')
+      expect(await (await call(url, 'generate-token')).json()).toEqual({
+        refreshToken: expect.any(String),
+      })
+      expect(sim.issued.size).toBe(1)
+    })
+
+    it.each(['update', 'any'] as const)(
+      'refuses a token fault on %s: only generate-token carries a token',
+      (on) => {
+        expect(() => setup().inject({ kind: 'plain-token', on })).toThrow(
+          new TypeError(
+            "konnec inject: a plain-token fault shapes the refresh token, which only generate-token answers; use on: 'generate-token'",
+          ),
+        )
+      },
+    )
+
     it.each<[string, KonnecFaultSpec]>([
       ['a negative latency', { kind: 'latency', ms: -1 }],
       ['a status outside HTTP', { kind: 'status', status: 700 }],
       ['a rate above 1', { kind: 'reset', rate: 2 }],
       ['zero times', { kind: 'malformed', times: 0 }],
+      ['a redirect with a 2xx', { kind: 'redirect', status: 200, location: '/x' }],
+      ['a negative body size', { kind: 'body-size', bytes: -1 }],
+      ['an announced length of 0', { kind: 'announce', contentLength: 0 }],
+      ['an empty plain token', { kind: 'plain-token', tokenBytes: 0 }],
     ])('rejects %s when injecting', (_name, spec) => {
       expect(() => setup().inject(spec)).toThrow(RangeError)
+    })
+
+    it.each<[string, KonnecFaultSpec]>([
+      ['a Location with a line break', { kind: 'redirect', location: '/x\r\nSet-Cookie: a=b' }],
+      ['an empty token field', { kind: 'token-field', field: '' }],
+      ['an unknown kind', { kind: 'teapot' } as unknown as KonnecFaultSpec],
+    ])('rejects %s when injecting with a TypeError', (_name, spec) => {
+      expect(() => setup().inject(spec)).toThrow(TypeError)
+    })
+  })
+  describe('records', () => {
+    it('records every request target that reached it, matched or not', async () => {
+      const sim = setup()
+      const url = await start(sim)
+      await request(`${url}/`)
+      await request(`${url}/favicon.ico`)
+      await request(`${url}/nowhere?x=1`)
+      await call(url, 'update')
+      await call(url, 'generate-token', 'a b')
+      expect(sim.requests).toEqual([
+        '/',
+        '/favicon.ico',
+        '/nowhere?x=1',
+        `/api/organization/${ORG}/user/${encodeURIComponent(USER)}/update`,
+        `/api/organization/${ORG}/user/a%20b/generate-token`,
+      ])
+    })
+
+    it('records each API answer: status, body bytes written, finished', async () => {
+      const sim = setup()
+      const url = await start(sim)
+      const update = await call(url, 'update')
+      const updateBytes = (await update.arrayBuffer()).byteLength
+      const refused = await call(url, 'generate-token', USER, { key: 'wrong' })
+      const refusedBytes = (await refused.arrayBuffer()).byteLength
+      await Promise.all(sim.responses.map((r) => r.closed))
+      expect(sim.responses).toEqual([
+        expect.objectContaining({
+          action: 'update',
+          target: `/api/organization/${ORG}/user/${encodeURIComponent(USER)}/update`,
+          fault: undefined,
+          status: 201,
+          bytesWritten: updateBytes,
+          finished: true,
+          closedEarly: false,
+        }),
+        expect.objectContaining({
+          action: 'generate-token',
+          status: 401,
+          bytesWritten: refusedBytes,
+          finished: true,
+        }),
+      ])
+      expect(sim.issued.size).toBe(0)
+    })
+
+    it('records every refresh token issued, and clearRecords empties the records only', async () => {
+      const sim = setup()
+      const url = await start(sim)
+      const first = await refreshTokenFor(url)
+      const second = await refreshTokenFor(url)
+      expect([...sim.issued]).toEqual([first, second])
+      sim.inject({ kind: 'status', status: 503 })
+      sim.clearRecords()
+      expect([sim.requests, sim.responses, [...sim.issued]]).toEqual([[], [], []])
+      expect(sim.calls).toEqual({ update: 0, 'generate-token': 0 })
+      expect((await call(url, 'update')).status).toBe(503)
+      expect(sim.users.has(USER)).toBe(true)
+      expect((await request(`${url}/?refresh-token=${second}`)).status).toBe(200)
     })
   })
 })

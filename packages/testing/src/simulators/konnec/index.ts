@@ -6,67 +6,15 @@ import { html } from '../../server/html'
 import { requireAbsoluteUrl, requireString } from '../../server/options'
 import { page } from '../../server/page'
 import { BodyError, allowMethods, queryParam, readJsonBody } from '../../server/request'
-import { sendHtml, sendJson } from '../../server/respond'
+import { sendHtml } from '../../server/respond'
+import { FaultQueue } from './faults'
+import type { KonnecApiRoute, KonnecFault, KonnecFaultSpec } from './faults'
+import { ApiWire, padJson } from './wire'
+import type { KonnecResponse } from './wire'
 import { checkKonnecCredentials } from './verify'
 
-/**
- * The two Konnec API routes the app calls.
- *
- * @example
- * ```ts
- * const route: KonnecApiRoute = 'generate-token'
- * konnec.calls[route] // 1
- * ```
- */
-export type KonnecApiRoute = 'update' | 'generate-token'
-
-/**
- * What goes wrong on an API call.
- *
- * @example
- * ```ts
- * const fault: KonnecFault = { kind: 'latency', ms: 6000 }
- * ```
- */
-export type KonnecFault =
-  /** The answer is delayed by `ms`, then the call is served normally. */
-  | { kind: 'latency'; ms: number }
-  /** The call is answered with this status and a JSON error body instead of being served. */
-  | { kind: 'status'; status: number }
-  /** The connection is destroyed before any answer (the client sees ECONNRESET). */
-  | { kind: 'reset' }
-  /** A 200 whose `application/json` body is cut off mid-object. */
-  | { kind: 'malformed' }
-
-/**
- * When a fault applies.
- *
- * @example
- * ```ts
- * const when: KonnecFaultOptions = { times: 1, on: 'update' }
- * ```
- */
-export interface KonnecFaultOptions {
-  /** Hit this many calls, then the fault clears itself. (default: until `clearFaults()`) */
-  times?: number
-  /**
-   * The fraction of matching calls hit, 0..1, deterministically: the n-th matching call is hit
-   * when `floor(n * rate)` grows, so `0.5` hits the 2nd, 4th, 6th... (default: `1`)
-   */
-  rate?: number
-  /** Which API route it applies to. (default: `'any'`) */
-  on?: KonnecApiRoute | 'any'
-}
-
-/**
- * A fault and when it applies, for `inject`.
- *
- * @example
- * ```ts
- * konnec.inject({ kind: 'status', status: 503, rate: 0.5, on: 'generate-token' })
- * ```
- */
-export type KonnecFaultSpec = KonnecFault & KonnecFaultOptions
+export type { KonnecApiRoute, KonnecFault, KonnecFaultOptions, KonnecFaultSpec } from './faults'
+export type { KonnecResponse } from './wire'
 
 /**
  * A Konnec user, as the update API last set it.
@@ -115,18 +63,30 @@ export interface KonnecSimulator extends Simulator {
   readonly calls: Readonly<Record<KonnecApiRoute, number>>
   /** Users created or updated through the API, by username. */
   readonly users: ReadonlyMap<string, KonnecUser>
-  /** Makes API calls misbehave (latency, a status, a reset, a malformed body). */
+  /** Every request target (`req.url`) that reached the simulator, in order, matched or not. */
+  readonly requests: readonly string[]
+  /** One record per API call, in order, live: status, body bytes written, closed early or not. */
+  readonly responses: readonly KonnecResponse[]
+  /** Every refresh token issued, in whatever form its answer carried it (to scan for leaks). */
+  readonly issued: ReadonlySet<string>
+  /**
+   * Makes API calls misbehave: see `KonnecFault` for every kind (latency, a status, a reset, a
+   * hang, a redirect, bodies of an exact size, endless or announced-but-missing bodies, malformed
+   * JSON, a bare, unquoted or renamed token).
+   */
   inject(fault: KonnecFaultSpec): void
   /** Removes every injected fault. */
   clearFaults(): void
+  /** Empties `requests`, `responses`, `issued` and `calls`; users, tokens, faults and events stay. */
+  clearRecords(): void
 }
 
-interface ActiveFault {
-  fault: KonnecFault
-  on: KonnecApiRoute | 'any'
-  rate: number
-  remaining: number
-  seen: number
+/** An API call's answer before it is written, so a fault can reshape it. */
+interface Answer {
+  status: number
+  body: unknown
+  /** The refresh token the body carries (generate-token). */
+  token?: string
 }
 
 const API_PATH = /^\/api\/organization\/([^/]+)\/user\/([^/]+)\/(update|generate-token)$/
@@ -148,6 +108,8 @@ const API_PATH = /^\/api\/organization\/([^/]+)\/user\/([^/]+)\/(update|generate
  * konnec.inject({ kind: 'status', status: 503, times: 1, on: 'generate-token' })
  * // ... the app retries once ...
  * expect(konnec.calls['generate-token']).toBe(2)
+ * expect(konnec.responses.map((r) => r.status)).toEqual([201, 503, 200])
+ * expect(konnec.issued.size).toBe(1)
  * ```
  */
 export function konnecSimulator(options: KonnecSimulatorOptions): KonnecSimulator {
@@ -159,98 +121,115 @@ export function konnecSimulator(options: KonnecSimulatorOptions): KonnecSimulato
   const users = new Map<string, KonnecUser>()
   const refreshTokens = new Map<string, string>()
   const calls: Record<KonnecApiRoute, number> = { update: 0, 'generate-token': 0 }
-  let faults: ActiveFault[] = []
+  const faults = new FaultQueue()
+  const requests: string[] = []
+  const responses: KonnecResponse[] = []
+  const issued = new Set<string>()
 
-  function takeFault(apiRoute: KonnecApiRoute): KonnecFault | undefined {
-    for (const active of faults) {
-      if (active.on !== 'any' && active.on !== apiRoute) continue
-      active.seen += 1
-      if (Math.floor(active.seen * active.rate) === Math.floor((active.seen - 1) * active.rate))
-        continue
-      active.remaining -= 1
-      if (active.remaining <= 0) faults = faults.filter((f) => f !== active)
-      return active.fault
-    }
-    return undefined
-  }
-
-  function apiError(
-    ctx: SimulatorContext,
-    status: number,
-    code: string,
-    message: string,
-    record = false,
-  ) {
-    if (record) events.push({ type: 'refused', vendor: 'konnec', at: now(), code, detail: message })
-    sendJson(ctx.res, status, { error: { code, message }, statusCode: status })
-  }
-
-  function checkCredentials(ctx: SimulatorContext, pathOrg: string): boolean {
-    const refusal = checkKonnecCredentials(ctx.req.headers, pathOrg, { orgId, apiKey })
-    if (refusal) apiError(ctx, refusal.status, refusal.code, refusal.message, true)
-    return refusal === undefined
+  function error(status: number, code: string, message: string): Answer {
+    return { status, body: { error: { code, message }, statusCode: status } }
   }
 
   async function api(ctx: SimulatorContext, match: RegExpExecArray): Promise<void> {
-    const apiRoute = match[3] as KonnecApiRoute
-    calls[apiRoute] += 1
+    const action = match[3] as KonnecApiRoute
+    calls[action] += 1
+    const wire = new ApiWire(ctx.res, action, ctx.req.url ?? '')
+    responses.push(wire.record)
     let pathOrg: string
     let username: string
     try {
       pathOrg = decodeURIComponent(match[1] ?? '')
       username = decodeURIComponent(match[2] ?? '')
     } catch {
-      return apiError(ctx, 400, 'bad_request', 'The path is not correctly encoded.')
+      return deliver(wire, error(400, 'bad_request', 'The path is not correctly encoded.'))
     }
     if (ctx.method !== 'POST') {
       ctx.res.setHeader('Allow', 'POST')
-      return apiError(ctx, 405, 'method_not_allowed', 'Use POST.')
+      return deliver(wire, error(405, 'method_not_allowed', 'Use POST.'))
     }
-    const fault = takeFault(apiRoute)
-    if (fault?.kind === 'reset') {
-      ctx.req.socket.destroy()
-      return
+    const fault = faults.take(action)
+    wire.fault = fault?.kind
+    switch (fault?.kind) {
+      case 'reset':
+        return wire.reset()
+      case 'hang':
+        return
+      case 'status':
+        return deliver(
+          wire,
+          error(fault.status, 'injected_fault', `Injected status ${fault.status}.`),
+        )
+      case 'redirect':
+        return wire.send(fault.status ?? 302, {
+          Location: fault.location,
+          'Cache-Control': 'no-store',
+        })
+      case 'malformed':
+        return wire.text(200, 'application/json; charset=utf-8', MALFORMED[action])
+      case 'endless':
+        return wire.stream(200, {}, undefined)
+      case 'announce':
+        return wire.headersOnly(200, { 'Content-Length': fault.contentLength })
+      case 'latency':
+        if (!(await delay(ctx, fault.ms))) return
     }
-    if (fault?.kind === 'status') {
-      return apiError(ctx, fault.status, 'injected_fault', `Injected status ${fault.status}.`)
+    const refusal = checkKonnecCredentials(ctx.req.headers, pathOrg, { orgId, apiKey })
+    if (refusal) {
+      events.push({
+        type: 'refused',
+        vendor: 'konnec',
+        at: now(),
+        code: refusal.code,
+        detail: refusal.message,
+      })
+      return deliver(wire, error(refusal.status, refusal.code, refusal.message), fault)
     }
-    if (fault?.kind === 'malformed') {
-      ctx.res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' })
-      ctx.res.end(apiRoute === 'generate-token' ? '{"refreshToken": "' : '{"user": {"username": ')
-      return
-    }
-    if (fault?.kind === 'latency') {
-      const waited = await delay(ctx, fault.ms)
-      if (!waited) return
-    }
-    if (!checkCredentials(ctx, pathOrg)) return
-    if (apiRoute === 'update') return update(ctx, username)
-    return generateToken(ctx, username)
+    const answer =
+      action === 'update' ? await update(ctx, username) : generateToken(username, fault)
+    if (!wire.gone) deliver(wire, answer, fault)
   }
 
-  async function update(ctx: SimulatorContext, username: string): Promise<void> {
+  /** Writes a served answer, reshaped by the fault that hit the call, if it reshapes answers. */
+  function deliver(wire: ApiWire, answer: Answer, fault?: KonnecFault): void {
+    const { status, token } = answer
+    if (fault?.kind === 'body-size') {
+      const padded = padJson(JSON.stringify(answer.body), fault.bytes)
+      if (padded) {
+        const length = fault.contentLength === false ? {} : { 'Content-Length': padded.length }
+        wire.stream(status, length, padded)
+      } else {
+        const message = `The answer is longer than the ${fault.bytes} bytes injected.`
+        wire.json(500, error(500, 'injected_fault_too_small', message).body)
+      }
+    } else if (token !== undefined && fault?.kind === 'plain-token') {
+      wire.text(status, fault.contentType ?? 'application/json; charset=utf-8', token)
+    } else if (token !== undefined && fault?.kind === 'unquoted') {
+      wire.text(status, 'application/json; charset=utf-8', `{"refreshToken": ${token}}`)
+    } else if (token !== undefined && fault?.kind === 'token-field') {
+      wire.json(status, { [fault.field]: token })
+    } else {
+      wire.json(status, answer.body)
+    }
+  }
+
+  async function update(ctx: SimulatorContext, username: string): Promise<Answer> {
     if (!/^application\/json\b/i.test(ctx.req.headers['content-type'] ?? '')) {
-      return apiError(ctx, 415, 'unsupported_media_type', 'Send Content-Type: application/json.')
+      return error(415, 'unsupported_media_type', 'Send Content-Type: application/json.')
     }
     let body: unknown
     try {
       body = await readJsonBody(ctx.req)
     } catch (err) {
-      if (err instanceof BodyError) return apiError(ctx, err.status, err.code, err.message)
+      if (err instanceof BodyError) return error(err.status, err.code, err.message)
       throw err
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-      return apiError(
-        ctx,
-        400,
-        'bad_request',
-        'The body must be a JSON object { name, role, picture }.',
-      )
+      return error(400, 'bad_request', 'The body must be a JSON object { name, role, picture }.')
     }
     const { name, role, picture } = body as Record<string, unknown>
     for (const [field, value] of Object.entries({ name, role, picture })) {
       if (value !== undefined && value !== null && typeof value !== 'string') {
-        return apiError(ctx, 400, 'bad_request', `"${field}" must be a string.`)
+        return error(400, 'bad_request', `"${field}" must be a string.`)
       }
     }
     const existing = users.get(username)
@@ -265,17 +244,21 @@ export function konnecSimulator(options: KonnecSimulatorOptions): KonnecSimulato
           : {}),
     }
     users.set(username, user)
-    sendJson(ctx.res, existing ? 200 : 201, { user, created: !existing })
+    return { status: existing ? 200 : 201, body: { user, created: !existing } }
   }
 
-  function generateToken(ctx: SimulatorContext, username: string): void {
+  function generateToken(username: string, fault: KonnecFault | undefined): Answer {
     if (!users.has(username)) {
-      apiError(ctx, 404, 'user_not_found', 'No user with this username in the organization.')
-      return
+      return error(404, 'user_not_found', 'No user with this username in the organization.')
     }
-    const refreshToken = randomBytes(32).toString('base64url')
+    // A bare token starts with letters, so V8's JSON.parse message quotes a short one whole.
+    const refreshToken =
+      fault?.kind === 'plain-token'
+        ? `rt_${randomBytes(fault.tokenBytes ?? 32).toString('base64url')}`
+        : randomBytes(32).toString('base64url')
     refreshTokens.set(refreshToken, username)
-    sendJson(ctx.res, 200, { refreshToken })
+    issued.add(refreshToken)
+    return { status: 200, body: { refreshToken }, token: refreshToken }
   }
 
   function app(ctx: SimulatorContext): void {
@@ -336,7 +319,15 @@ an email, the app chose it as the username (the @sso demo does).</p>`,
     ctx.notFound()
   }
 
-  const core = createSimulatorCore({ ...options, vendor: 'konnec', events, route })
+  const core = createSimulatorCore({
+    ...options,
+    vendor: 'konnec',
+    events,
+    route,
+    observe(req) {
+      requests.push(req.url ?? '')
+    },
+  })
   return {
     ...core,
     vendor: 'konnec',
@@ -346,49 +337,35 @@ an email, the app chose it as the username (the @sso demo does).</p>`,
     get users() {
       return users
     },
+    get requests() {
+      return requests
+    },
+    get responses() {
+      return responses
+    },
+    get issued() {
+      return issued
+    },
     inject(spec: KonnecFaultSpec): void {
-      faults.push(normaliseFault(spec))
+      faults.add(spec)
     },
     clearFaults(): void {
-      faults = []
+      faults.clear()
+    },
+    clearRecords(): void {
+      requests.length = 0
+      responses.length = 0
+      issued.clear()
+      calls.update = 0
+      calls['generate-token'] = 0
     },
   }
 }
 
-function normaliseFault(spec: KonnecFaultSpec): ActiveFault {
-  const { times, rate = 1, on = 'any' } = spec
-  let fault: KonnecFault
-  switch (spec.kind) {
-    case 'latency':
-      if (!Number.isFinite(spec.ms) || spec.ms < 0) {
-        throw new RangeError('konnec inject: latency `ms` must be a number >= 0')
-      }
-      fault = { kind: 'latency', ms: spec.ms }
-      break
-    case 'status':
-      if (!Number.isInteger(spec.status) || spec.status < 200 || spec.status > 599) {
-        throw new RangeError('konnec inject: `status` must be an HTTP status between 200 and 599')
-      }
-      fault = { kind: 'status', status: spec.status }
-      break
-    case 'reset':
-    case 'malformed':
-      fault = { kind: spec.kind }
-      break
-    default:
-      throw new TypeError(
-        `konnec inject: unknown fault kind ${JSON.stringify((spec as { kind: unknown }).kind)}; use latency, status, reset or malformed`,
-      )
-  }
-  if (times !== undefined && (!Number.isInteger(times) || times < 1)) {
-    throw new RangeError('konnec inject: `times` must be a whole number >= 1')
-  }
-  if (!(rate >= 0 && rate <= 1))
-    throw new RangeError('konnec inject: `rate` must be between 0 and 1')
-  if (on !== 'any' && on !== 'update' && on !== 'generate-token') {
-    throw new TypeError("konnec inject: `on` must be 'update', 'generate-token' or 'any'")
-  }
-  return { fault, on, rate, remaining: times ?? Number.POSITIVE_INFINITY, seen: 0 }
+/** The cut-off bodies of the `malformed` fault. */
+const MALFORMED: Record<KonnecApiRoute, string> = {
+  update: '{"user": {"username": ',
+  'generate-token': '{"refreshToken": "',
 }
 
 /** Waits `ms`, unless the client goes away first (then resolves false, and the timer is gone). */
