@@ -1,5 +1,5 @@
 import { Agent, type IncomingHttpHeaders, request } from 'node:http'
-import { connect } from 'node:net'
+import { rawRequest } from '@sso/fixtures'
 
 /** One answer, read whole. */
 export interface Reply {
@@ -67,36 +67,13 @@ export function send(port: number, init: Send): Promise<Reply> {
 
 /**
  * Sends a raw request head byte for byte over TCP (for absolute-form targets such as
- * `GET http://evil.com/sso/x HTTP/1.1`) and parses the status line and headers of the answer.
+ * `GET http://evil.com/sso/x HTTP/1.1`) and parses the status line and headers of the answer:
+ * the fixtures' `rawRequest`, timed.
  */
-export function sendRaw(port: number, head: string): Promise<Reply> {
+export async function sendRaw(port: number, head: string): Promise<Reply> {
   const started = performance.now()
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1')
-    const chunks: Buffer[] = []
-    socket.setTimeout(5000, () => socket.destroy(new Error('raw request timed out')))
-    socket.on('data', (chunk: Buffer) => chunks.push(chunk))
-    socket.on('error', reject)
-    socket.on('end', () => {
-      socket.end()
-      const text = Buffer.concat(chunks).toString('latin1')
-      const split = text.indexOf('\r\n\r\n')
-      const [statusLine = '', ...lines] = (split === -1 ? text : text.slice(0, split)).split('\r\n')
-      const headers: IncomingHttpHeaders = {}
-      for (const line of lines) {
-        const colon = line.indexOf(':')
-        if (colon > 0)
-          headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim()
-      }
-      resolve({
-        status: Number(statusLine.split(' ')[1]),
-        headers,
-        body: split === -1 ? '' : text.slice(split + 4),
-        ms: performance.now() - started,
-      })
-    })
-    socket.write(`${head}\r\nConnection: close\r\n\r\n`, 'latin1')
-  })
+  const reply = await rawRequest(port, head)
+  return { ...reply, ms: performance.now() - started }
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight; results keep the input order. */

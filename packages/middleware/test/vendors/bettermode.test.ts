@@ -1,36 +1,20 @@
-import { jwtVerify } from 'jose'
 import {
   ALICE,
-  pinClock,
-  PINNED_DATE,
+  appPerTest,
+  bettermodeFixture,
   PINNED_SECONDS,
   SECRETS,
-  startApp,
   type TestApp,
-  unpinClock,
-  bettermodeFixture,
+  verifyHs256,
 } from '@sso/fixtures'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { bettermode, type SsoError } from '../../src/index'
 import { runVendorContract } from './contract'
 
 runVendorContract(bettermodeFixture)
 
-const verify = (token: string | null, secret: string) =>
-  jwtVerify(token ?? '', new TextEncoder().encode(secret), {
-    algorithms: ['HS256'],
-    currentDate: PINNED_DATE,
-  }).then((r) => r.payload)
-
-let app: TestApp | undefined
-beforeEach(() => {
-  pinClock()
-})
-afterEach(async () => {
-  unpinClock()
-  await app?.close()
-  app = undefined
-})
+const apps = appPerTest()
+let app: TestApp
 
 describe('bettermode', () => {
   const vendor = (extra = {}) =>
@@ -46,7 +30,7 @@ describe('bettermode', () => {
     'spaces',
     `/${'a'.repeat(2048)}`,
   ])('drops the unsafe referrer_uri %s but still signs in to the community', async (referrer) => {
-    app = await startApp({ vendors: [vendor()] })
+    app = await apps.start({ vendors: [vendor()] })
     const response = await app.get(
       `/sso/bettermode/login?referrer_uri=${encodeURIComponent(referrer)}`,
     )
@@ -58,7 +42,7 @@ describe('bettermode', () => {
   })
 
   it('falls back to defaultRedirect', async () => {
-    app = await startApp({ vendors: [vendor({ defaultRedirect: '/welcome' })] })
+    app = await apps.start({ vendors: [vendor({ defaultRedirect: '/welcome' })] })
     expect(redirectUri(await app.get('/sso/bettermode/login'))).toBe('/welcome')
   })
 
@@ -66,7 +50,7 @@ describe('bettermode', () => {
     ['sub', { id: 'x'.repeat(51) }],
     ['email', { email: `${'x'.repeat(190)}@example.com` }],
   ])('refuses a user whose %s breaks Bettermode limits, naming the field', async (field, patch) => {
-    app = await startApp({ vendors: [vendor()] })
+    app = await apps.start({ vendors: [vendor()] })
     app.user = { ...ALICE, ...patch }
     const response = await app.get('/sso/bettermode/login')
     expect(response.status).toBe(422)
@@ -77,10 +61,10 @@ describe('bettermode', () => {
   })
 
   it('sends tagline, picture and spaces, and drops a non-http picture', async () => {
-    app = await startApp({ vendors: [vendor({ spaceIds: ['s1'], spacesOperation: 'ADD' })] })
+    app = await apps.start({ vendors: [vendor({ spaceIds: ['s1'], spacesOperation: 'ADD' })] })
     app.user = { ...ALICE, tagline: 'Hi', picture: 'https://cdn.example/a.png' }
     let location = new URL((await app.get('/sso/bettermode/login')).headers.get('location') ?? '')
-    expect(await verify(location.searchParams.get('jwt'), SECRETS.bettermode)).toEqual({
+    expect(await verifyHs256(location.searchParams.get('jwt'), SECRETS.bettermode)).toEqual({
       sub: ALICE.id,
       email: ALICE.email,
       name: 'Alice Liddell',
@@ -94,12 +78,12 @@ describe('bettermode', () => {
     app.user = { ...ALICE, picture: 'javascript:alert(1)' }
     location = new URL((await app.get('/sso/bettermode/login')).headers.get('location') ?? '')
     expect(
-      (await verify(location.searchParams.get('jwt'), SECRETS.bettermode)).picture,
+      (await verifyHs256(location.searchParams.get('jwt'), SECRETS.bettermode)).picture,
     ).toBeUndefined()
   })
 
   it('runs onLogout on the Logout URL, then redirects home', async () => {
-    app = await startApp({ vendors: [vendor()] })
+    app = await apps.start({ vendors: [vendor()] })
     const response = await app.get('/sso/bettermode/logout')
     expect(response.headers.get('location')).toBe('/')
     expect(app.logouts).toBe(1)

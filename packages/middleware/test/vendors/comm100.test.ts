@@ -1,35 +1,19 @@
-import { jwtVerify } from 'jose'
 import {
-  pinClock,
-  PINNED_DATE,
+  appPerTest,
+  comm100Fixture,
   PINNED_SECONDS,
   SECRETS,
-  startApp,
   type TestApp,
-  unpinClock,
-  comm100Fixture,
+  verifyHs256,
 } from '@sso/fixtures'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { comm100 } from '../../src/index'
 import { runVendorContract } from './contract'
 
 runVendorContract(comm100Fixture)
 
-const verify = (token: string | null, secret: string) =>
-  jwtVerify(token ?? '', new TextEncoder().encode(secret), {
-    algorithms: ['HS256'],
-    currentDate: PINNED_DATE,
-  }).then((r) => r.payload)
-
-let app: TestApp | undefined
-beforeEach(() => {
-  pinClock()
-})
-afterEach(async () => {
-  unpinClock()
-  await app?.close()
-  app = undefined
-})
+const apps = appPerTest()
+let app: TestApp
 
 describe('comm100', () => {
   const go = (a: TestApp, url: string, extra = '') =>
@@ -42,14 +26,14 @@ describe('comm100', () => {
     'javascript:alert(1)',
     'https://dash11.comm100.io\\@evil.com/',
   ])('sends no token to %s', async (url) => {
-    app = await startApp({ vendors: [comm100({ secret: SECRETS.comm100 })] })
+    app = await apps.start({ vendors: [comm100({ secret: SECRETS.comm100 })] })
     const response = await go(app, url)
     expect(response.status).toBe(400)
     expect(response.headers.get('location')).toBeNull()
   })
 
   it('redirects to a configured JWT endpoint with jwt and redirect_url', async () => {
-    app = await startApp({
+    app = await apps.start({
       vendors: [
         comm100({
           secret: SECRETS.comm100,
@@ -63,24 +47,24 @@ describe('comm100', () => {
     expect(`${location.origin}${location.pathname}`).toBe('https://sso.comm100.io/jwt')
     expect(location.searchParams.get('redirect_url')).toBe('https://dash11.comm100.io/cb')
     expect(location.searchParams.get('relayState')).toBe('r1')
-    const claims = await verify(location.searchParams.get('jwt'), SECRETS.comm100)
+    const claims = await verifyHs256(location.searchParams.get('jwt'), SECRETS.comm100)
     expect(claims.exp).toBe(PINNED_SECONDS + 1800)
   })
 
   it('gives every token its own jti', async () => {
-    app = await startApp({ vendors: [comm100({ secret: SECRETS.comm100 })] })
+    app = await apps.start({ vendors: [comm100({ secret: SECRETS.comm100 })] })
     const jtis = new Set<unknown>()
     for (let i = 0; i < 3; i++) {
       const location = new URL(
         (await go(app, 'https://x.comm100.com/cb')).headers.get('location') ?? '',
       )
-      jtis.add((await verify(location.searchParams.get('jwt'), SECRETS.comm100)).jti)
+      jtis.add((await verifyHs256(location.searchParams.get('jwt'), SECRETS.comm100)).jti)
     }
     expect(jtis.size).toBe(3)
   })
 
   it('runs onLogout on the Remote Logout URL, then redirects to afterLogout', async () => {
-    app = await startApp({ vendors: [comm100({ secret: SECRETS.comm100, afterLogout: '/bye' })] })
+    app = await apps.start({ vendors: [comm100({ secret: SECRETS.comm100, afterLogout: '/bye' })] })
     const response = await app.get('/sso/comm100/logout')
     expect(response.status).toBe(302)
     expect(response.headers.get('location')).toBe('/bye')

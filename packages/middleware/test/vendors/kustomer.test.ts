@@ -1,36 +1,20 @@
-import { jwtVerify } from 'jose'
 import {
   ALICE,
-  pinClock,
-  PINNED_DATE,
+  appPerTest,
+  kustomerFixture,
   PINNED_SECONDS,
   SECRETS,
-  startApp,
   type TestApp,
-  unpinClock,
-  kustomerFixture,
+  verifyHs256,
 } from '@sso/fixtures'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { kustomer } from '../../src/index'
 import { runVendorContract } from './contract'
 
 runVendorContract(kustomerFixture)
 
-const verify = (token: string | null, secret: string) =>
-  jwtVerify(token ?? '', new TextEncoder().encode(secret), {
-    algorithms: ['HS256'],
-    currentDate: PINNED_DATE,
-  }).then((r) => r.payload)
-
-let app: TestApp | undefined
-beforeEach(() => {
-  pinClock()
-})
-afterEach(async () => {
-  unpinClock()
-  await app?.close()
-  app = undefined
-})
+const apps = appPerTest()
+let app: TestApp
 
 describe('kustomer', () => {
   const go = (a: TestApp, uri: string) =>
@@ -47,7 +31,7 @@ describe('kustomer', () => {
     '/login',
     'https://help.acme.com/login',
   ])('sends no token to %s', async (uri) => {
-    app = await startApp({ vendors: [kustomer({ secret: SECRETS.kustomer })] })
+    app = await apps.start({ vendors: [kustomer({ secret: SECRETS.kustomer })] })
     const response = await go(app, uri)
     expect(response.status).toBe(400)
     expect(response.headers.get('location')).toBeNull()
@@ -55,13 +39,16 @@ describe('kustomer', () => {
   })
 
   it('refuses a bad redirect before asking a logged-out user to sign in', async () => {
-    app = await startApp({ vendors: [kustomer({ secret: SECRETS.kustomer })], loginUrl: '/login' })
+    app = await apps.start({
+      vendors: [kustomer({ secret: SECRETS.kustomer })],
+      loginUrl: '/login',
+    })
     app.user = null
     expect((await go(app, 'https://evil.example/')).status).toBe(400)
   })
 
   it('sends tokens to a custom knowledge-base domain once it is allowed', async () => {
-    app = await startApp({
+    app = await apps.start({
       vendors: [
         kustomer({ secret: SECRETS.kustomer, allowedHosts: ['help.acme.com', '*.kustomer.help'] }),
       ],
@@ -69,27 +56,31 @@ describe('kustomer', () => {
     const response = await go(app, 'https://help.acme.com/login?referralUrl=%2F')
     const location = new URL(response.headers.get('location') ?? '')
     expect(location.host).toBe('help.acme.com')
-    expect(await verify(location.searchParams.get('externalToken'), SECRETS.kustomer)).toEqual({
-      email: ALICE.email,
-      iat: PINNED_SECONDS,
-    })
+    expect(await verifyHs256(location.searchParams.get('externalToken'), SECRETS.kustomer)).toEqual(
+      {
+        email: ALICE.email,
+        iat: PINNED_SECONDS,
+      },
+    )
   })
 
   it('adds exp only when includeExp is set', async () => {
-    app = await startApp({
+    app = await apps.start({
       vendors: [kustomer({ secret: SECRETS.kustomer, includeExp: true, expiresIn: 300 })],
     })
     const response = await go(app, 'https://acme.kustomer.help/login')
     const location = new URL(response.headers.get('location') ?? '')
-    expect(await verify(location.searchParams.get('externalToken'), SECRETS.kustomer)).toEqual({
-      email: ALICE.email,
-      iat: PINNED_SECONDS,
-      exp: PINNED_SECONDS + 300,
-    })
+    expect(await verifyHs256(location.searchParams.get('externalToken'), SECRETS.kustomer)).toEqual(
+      {
+        email: ALICE.email,
+        iat: PINNED_SECONDS,
+        exp: PINNED_SECONDS + 300,
+      },
+    )
   })
 
   it('ignores a JWT-shaped trackingToken and signs only the email', async () => {
-    app = await startApp({ vendors: [kustomerFixture.build()] })
+    app = await apps.start({ vendors: [kustomerFixture.build()] })
     const query = new URLSearchParams(kustomerFixture.start.query)
     query.set('trackingToken', 'eyJhbGciOiJub25lIn0.eyJ0IjoxfQ.')
     const response = await app.get(`/sso/kustomer/login?${query}`)
@@ -98,7 +89,7 @@ describe('kustomer', () => {
   })
 
   it('requires kustomerRedirectUri', async () => {
-    app = await startApp({ vendors: [kustomer({ secret: SECRETS.kustomer })] })
+    app = await apps.start({ vendors: [kustomer({ secret: SECRETS.kustomer })] })
     const response = await app.get('/sso/kustomer/login')
     expect(response.status).toBe(400)
     expect(await response.text()).toContain('ERR_SSO_BAD_REQUEST')
