@@ -33,6 +33,7 @@ export type {
   SsoOptions,
   SsoRequest,
   SsoUser,
+  TenantOptions,
   Vendor,
   VendorContext,
   VendorId,

@@ -15,6 +15,9 @@ export type ServerSsoErrorCode =
   | 'ERR_SSO_VENDOR_UNAVAILABLE'
   | 'ERR_SSO_GET_USER_FAILED'
   | 'ERR_SSO_INTERNAL'
+  | 'ERR_SSO_TENANT_INVALID'
+  | 'ERR_SSO_TENANT_UNKNOWN'
+  | 'ERR_SSO_TENANT_UNAVAILABLE'
 
 /**
  * Codes only the client produces; the server never sends them.

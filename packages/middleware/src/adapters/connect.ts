@@ -10,6 +10,10 @@ export interface SsoMiddleware<Req extends IncomingMessage = IncomingMessage> {
   (req: Req, res: ServerResponse, next: (err?: unknown) => void): void
   /** Resolves once every vendor's keys are imported; rejects with ERR_SSO_CONFIG on a bad key. */
   readonly ready: Promise<void>
+  /** With `tenants`: forget one tenant's vendors; its next request resolves them again (rotation). */
+  invalidate(tenant: string): void
+  /** With `tenants`: forget every tenant's vendors. */
+  invalidateAll(): void
 }
 
 function looksLikeRequest(value: unknown): boolean {
@@ -97,7 +101,11 @@ export function ssoMiddleware<Req extends IncomingMessage = IncomingMessage>(
         res.end()
       })
   } as SsoMiddleware<Req>
-  Object.defineProperty(middleware, 'ready', { value: core.ready })
+  Object.defineProperties(middleware, {
+    ready: { value: core.ready },
+    invalidate: { value: core.invalidate },
+    invalidateAll: { value: core.invalidateAll },
+  })
   return middleware
 }
 
@@ -154,6 +162,9 @@ function write(
       for (const name of res.getHeaderNames()) res.removeHeader(name)
       res.statusCode = 500
       res.setHeader('Cache-Control', 'no-store')
+      res.setHeader('Pragma', 'no-cache')
+      res.setHeader('Referrer-Policy', 'no-referrer')
+      res.setHeader('X-Content-Type-Options', 'nosniff')
       res.setHeader('Content-Type', 'text/plain; charset=utf-8')
       res.end('Internal Server Error')
     } catch {

@@ -8,6 +8,10 @@ export interface SsoFetchHandler<Req extends Request = Request> {
   (request: Req): Promise<Response | null>
   /** Resolves once every vendor's keys are imported; rejects with ERR_SSO_CONFIG on a bad key. */
   readonly ready: Promise<void>
+  /** With `tenants`: forget one tenant's vendors; its next request resolves them again (rotation). */
+  invalidate(tenant: string): void
+  /** With `tenants`: forget every tenant's vendors. */
+  invalidateAll(): void
 }
 
 /**
@@ -59,6 +63,10 @@ export function ssoHandler<Req extends Request = Request>(
     const body = raw.method === 'HEAD' || outcome.status === 302 ? null : outcome.body
     return new Response(body, { status: outcome.status, headers: outcome.headers })
   } as SsoFetchHandler<Req>
-  Object.defineProperty(handler, 'ready', { value: core.ready })
+  Object.defineProperties(handler, {
+    ready: { value: core.ready },
+    invalidate: { value: core.invalidate },
+    invalidateAll: { value: core.invalidateAll },
+  })
   return handler
 }

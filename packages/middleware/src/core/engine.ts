@@ -4,23 +4,10 @@ import { resolveOptions } from './options'
 import { isSafeRelativePath } from './redirect'
 import { createQueryReader } from './request'
 import { errorOutcome, redirectOutcome, respondResult } from './respond'
-import { compileRoutes } from './routes'
-import type {
-  CoreOutcome,
-  SsoEvent,
-  SsoOptions,
-  SsoRequest,
-  SsoUser,
-  Vendor,
-  VendorContext,
-  VendorRoute,
-} from './types'
+import { basePrefix, compileBasePath, type RouteTable } from './routes'
+import { createTenantCache, isTenantId, type Mounted, mountVendors } from './tenants'
+import type { CoreOutcome, SsoEvent, SsoOptions, SsoRequest, SsoUser, VendorContext } from './types'
 import { validateUser } from './user'
-
-interface Mounted<Req> {
-  vendor: Vendor<Req>
-  route: VendorRoute<Req>
-}
 
 export interface SsoCore<Req> {
   /** The literal start of `basePath`: paths not starting with it are not ours. */
@@ -36,6 +23,10 @@ export interface SsoCore<Req> {
    * rejects: whatever the vendor or an app hook throws becomes an outcome.
    */
   handle(request: SsoRequest<Req>, res?: unknown): Promise<CoreOutcome | null>
+  /** With `tenants`: forget one tenant's configuration; its next request resolves it again. */
+  invalidate(tenant: string): void
+  /** With `tenants`: forget every tenant's configuration. */
+  invalidateAll(): void
 }
 
 /**
@@ -44,18 +35,11 @@ export interface SsoCore<Req> {
  */
 export function createCore<Req>(options: SsoOptions<Req>, where?: string): SsoCore<Req> {
   const config = resolveOptions(options, where)
-  const table = compileRoutes<Mounted<Req>>(
-    config.basePath,
-    config.vendors.flatMap((vendor) =>
-      vendor.routes.map((route) => ({
-        method: route.method,
-        path: route.path,
-        head: route.sideEffects !== true,
-        value: { vendor, route },
-      })),
-    ),
-    where,
-  )
+  const factory = where ?? 'ssoMiddleware()'
+  const tenants = config.tenants && createTenantCache(config.tenants, config.basePath, factory)
+  const staticTable = tenants ? undefined : mountVendors(config.basePath, config.vendors, factory)
+  const matchBase = tenants && compileBasePath(config.basePath, factory)
+  const tenantId = config.tenants?.id
   const ready = Promise.all(config.vendors.map((v) => v.ready)).then(() => undefined)
   ready.catch(() => {})
 
@@ -96,6 +80,65 @@ export function createCore<Req>(options: SsoOptions<Req>, where?: string): SsoCo
       config.onError === 'next'
         ? { type: 'error', error }
         : errorOutcome(error, kind, config.exposeErrors)
+    let table = staticTable as RouteTable<Mounted<Req>>
+    let tenant: string | undefined
+    if (tenants) {
+      // Before any route is known: GET pages get an HTML error, anything else JSON.
+      const kind = request.method === 'GET' || request.method === 'HEAD' ? 'html' : 'json'
+      const tenantFail = (error: SsoError) => {
+        emit({
+          type: error.status >= 500 ? 'error' : 'request.refused',
+          vendor: '',
+          route: '',
+          ...(tenant ? { tenant } : {}),
+          code: error.code,
+        })
+        // A tenant's configuration error names its options: never on a page, even in development.
+        return config.onError === 'next'
+          ? ({ type: 'error', error } as const)
+          : errorOutcome(error, kind, config.exposeErrors && error.code !== 'ERR_SSO_CONFIG')
+      }
+      let raw: unknown
+      if (typeof tenantId === 'string') {
+        let params: Record<string, string> | null
+        try {
+          params = (matchBase as NonNullable<typeof matchBase>)(request.path)
+        } catch (error) {
+          return fail(error as SsoError, 'html')
+        }
+        if (!params) return null
+        raw = params[tenantId]
+      } else {
+        try {
+          raw = await (tenantId as (req: Req) => unknown)(request.raw)
+        } catch (cause) {
+          return tenantFail(
+            new SsoError('ERR_SSO_INTERNAL', 'The tenant id function threw.', { cause }),
+          )
+        }
+        if (raw === null || raw === undefined) return null
+      }
+      // Checked before the resolver, or any app code, sees it; the value is never echoed.
+      if (!isTenantId(raw)) {
+        return tenantFail(
+          new SsoError('ERR_SSO_TENANT_INVALID', 'The tenant id in the request is not valid.', {
+            userMessage: 'This sign-in link is not valid.',
+          }),
+        )
+      }
+      tenant = raw
+      try {
+        table = await tenants.get(tenant)
+      } catch (error) {
+        return tenantFail(
+          isSsoError(error)
+            ? error
+            : new SsoError('ERR_SSO_INTERNAL', 'The tenant could not be resolved.', {
+                cause: error,
+              }),
+        )
+      }
+    }
     let lookup: ReturnType<typeof table.find>
     try {
       lookup = table.find(request.method, request.path)
@@ -114,7 +157,7 @@ export function createCore<Req>(options: SsoOptions<Req>, where?: string): SsoCo
       return fail(error, 'json')
     }
     const { vendor, route } = lookup.value
-    const base = { vendor: vendor.id, route: route.name }
+    const base = { vendor: vendor.id, route: route.name, ...(tenant ? { tenant } : {}) }
     const kind = route.kind === 'api' ? 'json' : 'html'
 
     if (route.sideEffects) {
@@ -222,8 +265,10 @@ export function createCore<Req>(options: SsoOptions<Req>, where?: string): SsoCo
   }
 
   return {
-    prefix: table.prefix,
+    prefix: basePrefix(config.basePath, factory),
     ready,
+    invalidate: (tenant) => tenants?.invalidate(tenant),
+    invalidateAll: () => tenants?.invalidateAll(),
     expose: config.exposeErrors,
     nextOnError: config.onError === 'next',
     async handle(request, res) {

@@ -5,7 +5,8 @@ import type { VendorDefinition } from './define-vendor'
 import { isProduction } from './env'
 import { configError } from './errors'
 import { isLoopbackHost, isSafeRelativePath } from './redirect'
-import type { SsoOptions, Vendor } from './types'
+import type { ResolvedTenantOptions } from './tenants'
+import type { SsoOptions, TenantOptions, Vendor } from './types'
 
 type KeysOfUnion<T> = T extends unknown ? keyof T : never
 
@@ -29,11 +30,21 @@ const KNOWN = optionKeys<SsoOptions>({
   onEvent: true,
   onError: true,
   exposeErrors: true,
+  tenants: true,
+})
+
+const TENANT_KEYS = optionKeys<TenantOptions>({
+  id: true,
+  resolve: true,
+  maxTenants: true,
+  ttlMs: true,
+  timeoutMs: true,
 })
 
 export interface ResolvedOptions<Req> {
   getUser: SsoOptions<Req>['getUser']
   vendors: readonly Vendor<Req>[]
+  tenants: ResolvedTenantOptions<Req> | undefined
   loginUrl: SsoOptions<Req>['loginUrl']
   basePath: string
   onLogout: SsoOptions<Req>['onLogout']
@@ -60,29 +71,14 @@ export function resolveOptions<Req>(
       '`getUser` must be a function returning the signed-in user or null, e.g. (req) => req.session?.user ?? null.',
     )
   }
-  if (!Array.isArray(options.vendors) || options.vendors.length === 0) {
-    throw configError(WHERE, '`vendors` must be a non-empty array, e.g. [komo({ secret })].')
+  if (options.vendors !== undefined && options.tenants !== undefined) {
+    throw configError(
+      WHERE,
+      'takes `vendors` (the same for every request) or `tenants` (each request its own), not both.',
+    )
   }
-  const ids = new Set<string>()
-  options.vendors.forEach((vendor, i) => {
-    if (typeof vendor === 'function') {
-      const name = (vendor as { name?: string }).name || 'vendor'
-      throw configError(
-        WHERE,
-        `\`vendors[${i}]\` is the factory \`${name}\` itself; call it with its options: ${name}({ ... }).`,
-      )
-    }
-    if (!vendor || typeof vendor !== 'object' || !Array.isArray(vendor.routes)) {
-      throw configError(WHERE, `\`vendors[${i}]\` is not a vendor; build one with defineVendor().`)
-    }
-    if (ids.has(vendor.id)) {
-      throw configError(
-        WHERE,
-        `vendor "${vendor.id}" is mounted twice; mount it once, or give one a different basePath in another ${WHERE}.`,
-      )
-    }
-    ids.add(vendor.id)
-  })
+  const tenants = options.tenants === undefined ? undefined : checkTenants(options, WHERE)
+  if (!tenants) checkVendors(options.vendors, WHERE)
   const loginUrl = options.loginUrl
   if (loginUrl !== undefined && typeof loginUrl !== 'function') {
     if (typeof loginUrl !== 'string' || !/^(\/(?![/\\])|https?:\/\/)/.test(loginUrl)) {
@@ -106,7 +102,8 @@ export function resolveOptions<Req>(
   }
   return {
     getUser: options.getUser,
-    vendors: options.vendors,
+    vendors: options.vendors ?? [],
+    tenants,
     loginUrl,
     basePath: checkBasePath(options.basePath, WHERE),
     onLogout: options.onLogout,
@@ -315,4 +312,81 @@ export function checkOptionalString(
     throw configError(where, `\`${name}\` must be a non-empty string.`)
   }
   return value
+}
+
+/**
+ * Checks a list of vendors: a non-empty array of vendors (not their factories), each id once.
+ * `where` names the factory, or the tenant whose resolver returned them.
+ */
+export function checkVendors(
+  vendors: unknown,
+  where: string,
+): asserts vendors is readonly Vendor[] {
+  if (!Array.isArray(vendors) || vendors.length === 0) {
+    throw configError(where, '`vendors` must be a non-empty array, e.g. [komo({ secret })].')
+  }
+  const ids = new Set<string>()
+  vendors.forEach((vendor: unknown, i) => {
+    if (typeof vendor === 'function') {
+      const name = (vendor as { name?: string }).name || 'vendor'
+      throw configError(
+        where,
+        `\`vendors[${i}]\` is the factory \`${name}\` itself; call it with its options: ${name}({ ... }).`,
+      )
+    }
+    if (!vendor || typeof vendor !== 'object' || !Array.isArray((vendor as Vendor).routes)) {
+      throw configError(where, `\`vendors[${i}]\` is not a vendor; build one with defineVendor().`)
+    }
+    const id = (vendor as Vendor).id
+    if (ids.has(id)) {
+      throw configError(
+        where,
+        `vendor "${id}" is mounted twice; mount it once, or give one a different basePath in another ${where.replace(/^tenant "[^"]*": /, '')}.`,
+      )
+    }
+    ids.add(id)
+  })
+}
+
+/** Checks `tenants`: how the id is found, the resolver, and the cache bounds. */
+function checkTenants<Req>(options: SsoOptions<Req>, WHERE: string): ResolvedTenantOptions<Req> {
+  const where = `${WHERE.slice(0, -2)}({ tenants })`
+  const tenants = options.tenants as TenantOptions<Req>
+  assertOptionsObject(tenants, where, '`{ resolve: async (tenant) => [...vendors] }`')
+  assertKnownOptions(tenants, TENANT_KEYS, where)
+  if (typeof tenants.resolve !== 'function') {
+    throw configError(
+      where,
+      "`resolve` must be a function returning the tenant's vendors (or null for an unknown tenant), e.g. async (tenant) => [komo({ secret: await secretOf(tenant) })].",
+    )
+  }
+  const id = tenants.id ?? 'tenant'
+  const basePath = checkBasePath(options.basePath, WHERE)
+  if (typeof id === 'string') {
+    if (!new RegExp(`:${id}(?![A-Za-z0-9_$])`).test(basePath)) {
+      throw configError(
+        where,
+        `\`id\` is the basePath parameter "${id}", but basePath ${JSON.stringify(basePath)} has none; use e.g. basePath: '/t/:${id}/sso', or pass \`id: (req) => tenantOf(req)\`.`,
+      )
+    }
+  } else if (typeof id !== 'function') {
+    throw configError(
+      where,
+      '`id` must be the name of a basePath parameter or a function of the request.',
+    )
+  }
+  const whole = (name: 'maxTenants' | 'ttlMs' | 'timeoutMs', fallback: number) => {
+    const value = tenants[name] ?? fallback
+    if (!Number.isInteger(value) || value <= 0) {
+      throw configError(where, `\`${name}\` must be a positive whole number; got ${String(value)}.`)
+    }
+    return value
+  }
+  return {
+    id,
+    resolve: tenants.resolve,
+    maxTenants: whole('maxTenants', 1000),
+    ttlMs: whole('ttlMs', 300_000),
+    timeoutMs: whole('timeoutMs', 5000),
+  }
 }

@@ -131,10 +131,12 @@ const TITLES: Record<number, string> = {
   400: 'This sign-in link is not valid',
   401: 'Please sign in first',
   403: 'Sign-in refused',
+  404: 'This sign-in link leads nowhere',
   405: 'Method not allowed',
   422: 'Your profile cannot be sent',
   500: 'Something went wrong',
   502: 'The service is unavailable',
+  503: 'Sign-in is unavailable right now',
   504: 'The service did not answer in time',
 }
 
@@ -142,10 +144,12 @@ const ADVICE: Record<number, string> = {
   400: 'Go back and start the sign-in again from the service.',
   401: 'Sign in to this site, then try again.',
   403: 'Your account cannot be signed in to this service.',
+  404: 'Check the link, or start the sign-in again from the service.',
   405: 'Open the link in your browser.',
   422: 'Complete your profile and try again.',
   500: 'Try again later.',
   502: 'Try again in a moment.',
+  503: 'Try again in a moment.',
   504: 'Try again in a moment.',
 }
 

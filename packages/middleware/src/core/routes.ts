@@ -43,6 +43,19 @@ function staticPrefix(path: string): string {
 }
 
 /**
+ * The literal start of `basePath` (all of it when it has no parameter): a request whose path does
+ * not start with it is not ours, at the cost of one string comparison.
+ */
+export function basePrefix(basePath: string, where = 'ssoMiddleware()'): string {
+  if (!basePath.includes(':') && !basePath.includes('*') && !basePath.includes('{')) return basePath
+  try {
+    return staticPrefix(basePath || '/')
+  } catch (cause) {
+    throw configError(`${where.slice(0, -2)}({ basePath })`, describePathError(basePath, cause))
+  }
+}
+
+/**
  * Compiles `basePath` + every route once. Throws ERR_SSO_CONFIG on a path path-to-regexp
  * cannot parse or on two routes that would answer the same method and path.
  *
@@ -58,12 +71,7 @@ export function compileRoutes<T>(
   const factory = where.slice(0, -2)
   const compiled: Compiled<T>[] = []
   const seen = new Set<string>()
-  let prefix: string
-  try {
-    prefix = staticPrefix(basePath || '/')
-  } catch (cause) {
-    throw configError(`${factory}({ basePath })`, describePathError(basePath, cause))
-  }
+  const prefix = basePrefix(basePath, where)
   for (const spec of specs) {
     if (!spec.path.startsWith('/')) {
       throw configError('route path', `${JSON.stringify(spec.path)} must start with "/".`)
@@ -89,10 +97,6 @@ export function compileRoutes<T>(
       throw configError('route path', describePathError(fullPath, cause))
     }
   }
-  if (!basePath.includes(':') && !basePath.includes('*') && !basePath.includes('{')) {
-    prefix = basePath
-  }
-
   return {
     prefix,
     find(method, path) {
@@ -127,4 +131,38 @@ function describePathError(path: string, cause: unknown): string {
   const detail =
     cause instanceof PathError || cause instanceof Error ? cause.message : String(cause)
   return `${JSON.stringify(path)} is not a valid path-to-regexp path (${detail}).`
+}
+
+/**
+ * Matches the start of a path against `basePath` alone (with its parameters), for finding the
+ * tenant before the tenant's routes are known. Compiled once; `null` when the path is not under
+ * `basePath`. A parameter that is not validly encoded is a 400.
+ */
+export function compileBasePath(
+  basePath: string,
+  where = 'ssoMiddleware()',
+): (path: string) => Record<string, string> | null {
+  let matcher: MatchFunction<Record<string, string | string[]>>
+  try {
+    matcher = match(basePath || '/', { sensitive: true, end: false })
+  } catch (cause) {
+    throw configError(`${where.slice(0, -2)}({ basePath })`, describePathError(basePath, cause))
+  }
+  return (path) => {
+    let result: ReturnType<typeof matcher>
+    try {
+      result = matcher(path)
+    } catch (cause) {
+      throw new SsoError('ERR_SSO_BAD_REQUEST', 'The request path is not validly encoded.', {
+        cause,
+        userMessage: 'The link you followed is malformed.',
+      })
+    }
+    if (!result) return null
+    const params: Record<string, string> = {}
+    for (const [name, value] of Object.entries(result.params)) {
+      if (value !== undefined) params[name] = Array.isArray(value) ? value.join('/') : value
+    }
+    return params
+  }
 }

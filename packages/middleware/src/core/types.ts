@@ -60,6 +60,8 @@ export interface SsoEvent {
   type: 'token.issued' | 'login.required' | 'request.refused' | 'logout' | 'error'
   vendor: VendorId
   route: string
+  /** The tenant the request was for, when the middleware serves several (`tenants`). */
+  tenant?: string
   userId?: string
   jti?: string
   code?: string
@@ -131,12 +133,46 @@ export interface Vendor<Req = unknown> {
 
 export type GetUser<Req> = (req: Req) => MaybePromise<SsoUser | null | undefined>
 
+/** How a tenant's vendors are found: see {@link SsoOptions.tenants}. */
+export interface TenantOptions<Req = unknown> {
+  /**
+   * Where the tenant id comes from: the name of a `basePath` parameter (`'tenant'` for
+   * `basePath: '/t/:tenant/sso'`), or a function of the request (its host name, a header, the
+   * session) returning the id, or `null` for a request that is not a tenant's (handed on). The id
+   * is checked (1–128 of `A-Z a-z 0-9 . _ -`, starting and ending with a letter or digit) before
+   * the resolver sees it; a bad one is a 404 ERR_SSO_TENANT_INVALID. (default: `'tenant'`)
+   */
+  id?: string | ((req: Req) => MaybePromise<string | null | undefined>)
+  /**
+   * Returns the tenant's vendors (built with their own secrets, allow-lists and URLs), or `null`
+   * for an unknown tenant (404 ERR_SSO_TENANT_UNKNOWN). Called once per tenant: the result is
+   * cached; concurrent first requests share one call. A throw, a rejection or a timeout is a 503
+   * ERR_SSO_TENANT_UNAVAILABLE and is not cached; an invalid configuration fails that tenant
+   * alone with ERR_SSO_CONFIG (500).
+   */
+  resolve: (
+    tenant: string,
+    context: { signal: AbortSignal },
+  ) => MaybePromise<readonly Vendor<Req>[] | null | undefined>
+  /** Most tenants kept resolved at once; the least recently used goes first. (default: `1000`) */
+  maxTenants?: number
+  /** How long a resolved tenant is kept, in ms: the bound on a rotation across instances. (default: `300000`) */
+  ttlMs?: number
+  /** How long one resolution may take, in ms, before it is a 503. (default: `5000`) */
+  timeoutMs?: number
+}
+
 /** Options of `ssoMiddleware` and `ssoHandler`. */
 export interface SsoOptions<Req = unknown> {
   /** Returns the signed-in user of your app, or `null`; sync or async. */
   getUser: GetUser<Req>
-  /** The vendors to mount. */
-  vendors: readonly Vendor<Req>[]
+  /** The vendors to mount: the same for every request. Give this or `tenants`. */
+  vendors?: readonly Vendor<Req>[]
+  /**
+   * Many tenants on one mount: each request uses its tenant's vendors, found by `resolve` and
+   * cached. Give this or `vendors`. (default: none)
+   */
+  tenants?: TenantOptions<Req>
   /**
    * Where logged-out browsers go, with `?returnTo=<relative path>` added (a path or absolute URL
    * of your app, or a function building it from that path). Without it they get a 401 page.

@@ -58,7 +58,8 @@ const basePathMessage = (got: string) =>
   `ssoMiddleware({ basePath }): must be a path starting with one "/", such as "/sso"; got ${got}.`
 const duplicateRoute = (method: string, path: string) =>
   `ssoMiddleware({ vendors }): two routes answer ${method} ${path}; rename one with the vendor's \`paths\` option, or mount each vendor once.`
-const KNOWN = 'getUser, vendors, loginUrl, basePath, onLogout, onEvent, onError, exposeErrors'
+const KNOWN =
+  'getUser, vendors, loginUrl, basePath, onLogout, onEvent, onError, exposeErrors, tenants'
 
 /** [what is wrong, options, the full message] */
 const CONFIG_ERRORS: [string, () => unknown, string][] = [

@@ -1,0 +1,196 @@
+// Many tenants on one mount: a tenant's vendors come from the app's resolver, once, and live in a
+// bounded most-recently-used cache with a time to live. Concurrent first requests share one
+// resolution; a failure is never cached; `invalidate` takes effect on the next request.
+import { isSsoError, SsoError } from './errors'
+import { checkVendors } from './options'
+import { compileRoutes, type RouteTable } from './routes'
+import type { TenantOptions, Vendor, VendorRoute } from './types'
+
+/** 1–128 of `A-Z a-z 0-9 . _ -`, starting and ending with a letter or digit (so never `.`/`..`). */
+const TENANT_ID = /^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,126}[A-Za-z0-9])?$/
+
+/** Is this a tenant id the resolver may see? Checked before any app code gets it. */
+export function isTenantId(value: unknown): value is string {
+  return typeof value === 'string' && TENANT_ID.test(value)
+}
+
+export interface Mounted<Req> {
+  vendor: Vendor<Req>
+  route: VendorRoute<Req>
+}
+
+/** Compiles the route table of a list of vendors under `basePath`. */
+export function mountVendors<Req>(
+  basePath: string,
+  vendors: readonly Vendor<Req>[],
+  where: string,
+): RouteTable<Mounted<Req>> {
+  return compileRoutes<Mounted<Req>>(
+    basePath,
+    vendors.flatMap((vendor) =>
+      vendor.routes.map((route) => ({
+        method: route.method,
+        path: route.path,
+        head: route.sideEffects !== true,
+        value: { vendor, route },
+      })),
+    ),
+    where,
+  )
+}
+
+export interface ResolvedTenantOptions<Req> {
+  id: string | ((req: Req) => unknown)
+  resolve: TenantOptions<Req>['resolve']
+  maxTenants: number
+  ttlMs: number
+  timeoutMs: number
+}
+
+export interface TenantCache<Req> {
+  /** The tenant's route table: cached, or resolved now. Rejects with an SsoError. */
+  get(tenant: string): Promise<RouteTable<Mounted<Req>>>
+  /** Forgets one tenant: its next request resolves it again. */
+  invalidate(tenant: string): void
+  /** Forgets every tenant. */
+  invalidateAll(): void
+  /** How many tenants are cached. */
+  readonly size: number
+}
+
+interface Entry<Req> {
+  table: RouteTable<Mounted<Req>>
+  expires: number
+}
+
+/** A resolution in flight; `stale` once an invalidation came after it started. */
+interface Pending<Req> {
+  promise: Promise<RouteTable<Mounted<Req>>>
+  stale: boolean
+}
+
+const unavailable = (tenant: string, why: string, cause?: unknown) =>
+  new SsoError('ERR_SSO_TENANT_UNAVAILABLE', `The configuration of tenant "${tenant}" ${why}.`, {
+    cause,
+    userMessage: 'Sign-in is unavailable right now. Try again in a moment.',
+  })
+
+/** An invalid tenant configuration: the message names tenant, vendor and option, never a value. */
+const misconfigured = (tenant: string, error: SsoError) =>
+  new SsoError('ERR_SSO_CONFIG', `tenant "${tenant}": ${error.message}`, {
+    cause: error,
+    userMessage: 'Sign-in is not set up correctly for this site.',
+  })
+
+export function createTenantCache<Req>(
+  options: ResolvedTenantOptions<Req>,
+  basePath: string,
+  where: string,
+): TenantCache<Req> {
+  const entries = new Map<string, Entry<Req>>()
+  const pending = new Map<string, Pending<Req>>()
+
+  async function resolveTenant(tenant: string, self: Pending<Req>) {
+    const controller = new AbortController()
+    const timer = setTimeout(
+      () =>
+        controller.abort(unavailable(tenant, `was not resolved within ${options.timeoutMs} ms`)),
+      options.timeoutMs,
+    )
+    const inTime = <T>(work: Promise<T>): Promise<T> => {
+      // A late rejection, after the timeout answered, is nobody's: never an unhandled one.
+      work.catch(() => {})
+      return new Promise<T>((resolve, reject) => {
+        const { signal } = controller
+        if (signal.aborted) reject(signal.reason)
+        signal.addEventListener('abort', () => reject(signal.reason), { once: true })
+        work.then(resolve, reject)
+      })
+    }
+    try {
+      let vendors: unknown
+      try {
+        vendors = await inTime(
+          Promise.resolve().then(() => options.resolve(tenant, { signal: controller.signal })),
+        )
+      } catch (error) {
+        // A vendor factory refusing this tenant's options fails this tenant alone.
+        if (isSsoError(error) && error.code === 'ERR_SSO_CONFIG') throw misconfigured(tenant, error)
+        if (isSsoError(error) && error.code === 'ERR_SSO_TENANT_UNAVAILABLE') throw error
+        throw unavailable(tenant, 'could not be loaded (the resolver failed)', error)
+      }
+      if (vendors === null || vendors === undefined) {
+        throw new SsoError('ERR_SSO_TENANT_UNKNOWN', `No tenant "${tenant}" is known.`, {
+          userMessage: 'This sign-in link is for a site that does not exist.',
+        })
+      }
+      let table: RouteTable<Mounted<Req>>
+      try {
+        checkVendors(vendors, `tenant "${tenant}": ${where}`)
+        table = mountVendors(basePath, vendors as readonly Vendor<Req>[], where)
+      } catch (error) {
+        throw isSsoError(error) && error.code === 'ERR_SSO_CONFIG'
+          ? new SsoError('ERR_SSO_CONFIG', error.message, {
+              cause: error,
+              userMessage: 'Sign-in is not set up correctly for this site.',
+            })
+          : error
+      }
+      try {
+        await inTime(Promise.all((vendors as readonly Vendor<Req>[]).map((v) => v.ready)))
+      } catch (error) {
+        if (isSsoError(error) && error.code === 'ERR_SSO_CONFIG') throw misconfigured(tenant, error)
+        throw error
+      }
+      if (!self.stale) {
+        entries.delete(tenant)
+        entries.set(tenant, { table, expires: Date.now() + options.ttlMs })
+        // Most recently used last: the first key is the one to go.
+        while (entries.size > options.maxTenants) {
+          const oldest = entries.keys().next().value as string
+          entries.delete(oldest)
+        }
+      }
+      return table
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  return {
+    get(tenant) {
+      const hit = entries.get(tenant)
+      if (hit) {
+        entries.delete(tenant)
+        if (hit.expires > Date.now()) {
+          entries.set(tenant, hit)
+          return Promise.resolve(hit.table)
+        }
+      }
+      const inFlight = pending.get(tenant)
+      if (inFlight) return inFlight.promise
+      const self: Pending<Req> = { promise: undefined as never, stale: false }
+      self.promise = resolveTenant(tenant, self).finally(() => {
+        if (pending.get(tenant) === self) pending.delete(tenant)
+      })
+      pending.set(tenant, self)
+      return self.promise
+    },
+    invalidate(tenant) {
+      entries.delete(tenant)
+      const inFlight = pending.get(tenant)
+      if (inFlight) {
+        inFlight.stale = true
+        pending.delete(tenant)
+      }
+    },
+    invalidateAll() {
+      entries.clear()
+      for (const inFlight of pending.values()) inFlight.stale = true
+      pending.clear()
+    },
+    get size() {
+      return entries.size
+    },
+  }
+}
