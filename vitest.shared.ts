@@ -8,6 +8,10 @@ const src = (name: string) =>
  * packaging itself is checked on the packed tarballs (`scripts/check-packages.mjs`).
  */
 export const sourceAliases = {
+  // Subpaths first: an alias also matches everything below its name.
+  '@sso/middleware/vendor-kit': fileURLToPath(
+    new URL('./packages/middleware/src/vendor-kit.ts', import.meta.url),
+  ),
   '@sso/middleware': src('middleware'),
   '@sso/testing': src('testing'),
 }

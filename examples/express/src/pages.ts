@@ -1,4 +1,4 @@
-import { escapeHtml } from '@sso/middleware'
+import { escapeHtml } from '@sso/middleware/vendor-kit'
 
 export interface DemoUser {
   id: string

@@ -1,30 +1,22 @@
+// What an app needs: the middleware and handler, the vendor factories, errors and types. What a
+// vendor is made of (signer, allow-lists, option checks, logout route, upstream calls, HTML page)
+// is in `@sso/middleware/vendor-kit`; each vendor alone is `@sso/middleware/vendors/<id>`.
 export { ssoMiddleware, type SsoMiddleware } from './adapters/connect'
 export { ssoHandler, type SsoFetchHandler } from './adapters/fetch'
 export {
   defineVendor,
   type VendorBaseOptions,
   type VendorDefinition,
-  withClaimsHook,
 } from './core/define-vendor'
-export { SsoError, type SsoErrorCode, isSsoError } from './core/errors'
-export {
-  checkRedirectUrl,
-  compileAllowList,
-  type HostAllowList,
-  isLoopbackHost,
-  isSafeRelativePath,
-} from './core/redirect'
-export { escapeHtml, htmlPage } from './core/respond'
-export {
-  type AsymmetricAlgorithm,
-  createSigner,
-  type PrivateKeyOptions,
-  type SecretKeyOptions,
-  type SignedToken,
-  type SigningAlgorithm,
-  type SigningKeyOptions,
-  type SignOptions,
-  type TokenSigner,
+export { isSsoError, SsoError, type SsoErrorCode } from './core/errors'
+// For the app's own login page: is a `returnTo` safe to redirect to?
+export { isSafeRelativePath } from './core/redirect'
+export type {
+  AsymmetricAlgorithm,
+  PrivateKeyOptions,
+  SecretKeyOptions,
+  SigningAlgorithm,
+  SigningKeyOptions,
 } from './core/token'
 export type {
   GetUser,
@@ -40,7 +32,6 @@ export type {
   VendorResult,
   VendorRoute,
 } from './core/types'
-export { displayName, requireTrustedEmail, splitName } from './core/user'
 export { type BettermodeOptions, bettermode } from './vendors/bettermode'
 export { type Comm100Options, comm100 } from './vendors/comm100'
 export { type KomoOptions, komo } from './vendors/komo'

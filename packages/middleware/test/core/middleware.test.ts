@@ -4,7 +4,6 @@
 import { jwtVerify } from 'jose'
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
-  createSigner,
   defineVendor,
   isSafeRelativePath,
   type SsoEvent,
@@ -12,6 +11,7 @@ import {
   type SsoUser,
   type Vendor,
 } from '../../src/index'
+import { createSigner } from '../../src/vendor-kit'
 import {
   acme,
   ACME_SSO_URL,

@@ -1,13 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import {
-  checkRedirectUrl,
-  compileAllowList,
-  isLoopbackHost,
-  isSafeRelativePath,
-  SsoError,
-  ssoHandler,
-} from '../../src/index'
+import { isSafeRelativePath, SsoError, ssoHandler } from '../../src/index'
+import { checkRedirectUrl, compileAllowList, isLoopbackHost } from '../../src/vendor-kit'
 import { MAX_PATH_LENGTH, MAX_URL_LENGTH } from '../../src/core/redirect'
 import { acme, ADA, byName } from '@sso/fixtures'
 

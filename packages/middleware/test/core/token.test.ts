@@ -1,12 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto'
 import { decodeProtectedHeader, importJWK, importSPKI, jwtVerify } from 'jose'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import {
-  createSigner,
-  type SigningAlgorithm,
-  type SigningKeyOptions,
-  SsoError,
-} from '../../src/index'
+import { type SigningAlgorithm, SsoError } from '../../src/index'
+import { createSigner, type SigningKeyOptions } from '../../src/vendor-kit'
 import { checkLifetime } from '../../src/core/options'
 import {
   ASYMMETRIC_KEYS,

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { ALICE, configErrorOf, KONNEC, konnecFixture, startApp, type TestApp } from '@sso/fixtures'
-import { escapeHtml, konnec, type KonnecOptions } from '../../src/index'
+import { konnec, type KonnecOptions } from '../../src/index'
+import { escapeHtml } from '../../src/vendor-kit'
 import { runVendorContract } from './contract'
 import { startKonnecApi } from './konnec-api'
 
