@@ -42,6 +42,7 @@ export {
   type PrivateKeyOptions,
   type SecretKeyOptions,
   type SignedToken,
+  type SignerOptions,
   type SigningAlgorithm,
   type SigningKeyOptions,
   type SignOptions,

@@ -56,6 +56,20 @@ export interface SignOptions {
   jti?: boolean
 }
 
+/** How the signer labels its tokens. */
+export interface SignerOptions {
+  /**
+   * The `kid` header: which of the vendor's configured keys verifies the token, so a new key can
+   * be added at the vendor before the app signs with it (zero-downtime rotation). (default: none)
+   */
+  kid?: string
+}
+
+/** The protected header: the pinned algorithm, `typ`, and `kid` when one is configured. */
+function headerOf(alg: SigningAlgorithm, kid: string | undefined) {
+  return kid === undefined ? { alg, typ: 'JWT' } : { alg, typ: 'JWT', kid }
+}
+
 export interface SignedToken {
   token: string
   iat: number
@@ -98,7 +112,15 @@ export function createSigner(
   key: SigningKeyOptions,
   where: string,
   allowed: readonly SigningAlgorithm[] = ['HS256'],
+  options: SignerOptions = {},
 ): TokenSigner {
+  const { kid } = options
+  if (kid !== undefined && (typeof kid !== 'string' || !/^[\x21-\x7e]{1,128}$/.test(kid))) {
+    throw configError(
+      where,
+      '`kid` must be 1 to 128 printable ASCII characters, as the vendor shows it.',
+    )
+  }
   if (key === null || typeof key !== 'object') {
     throw configError(where, 'needs `secret` (the shared secret the vendor issued).')
   }
@@ -176,9 +198,7 @@ export function createSigner(
     const { createHmac, createSecretKey } = nodeCrypto
     const { Buffer } = nodeBuffer
     const secretKey = createSecretKey(encoder.encode(key.secret))
-    const encodedHeader = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString(
-      'base64url',
-    )
+    const encodedHeader = Buffer.from(JSON.stringify(headerOf('HS256', kid))).toString('base64url')
     signSync = (payload) => {
       const input = `${encodedHeader}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`
       return `${input}.${createHmac('sha256', secretKey).update(input).digest('base64url')}`
@@ -196,7 +216,7 @@ export function createSigner(
   const ready = keyPromise.then(() => undefined)
   // Handled here so a bad key never becomes an unhandled rejection; callers still see it.
   ready.catch(() => {})
-  const header = { alg: algorithm, typ: 'JWT' }
+  const header = headerOf(algorithm, kid)
 
   return {
     algorithm,

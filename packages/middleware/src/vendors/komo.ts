@@ -21,6 +21,11 @@ interface KomoCommonOptions extends VendorBaseOptions<'token'> {
    * origin when a proxy rewrites `Host`. (default: none)
    */
   allowedOrigins?: string[]
+  /**
+   * The `kid` header, naming the key the Komo portal verifies with: add the new key in the portal
+   * first, then switch the app to it, and no token is refused during a rotation. (default: none)
+   */
+  kid?: string
 }
 
 /** Options of `komo()`: the shared secret (HS256), or a private key whose public key is in the Komo portal. */
@@ -35,6 +40,7 @@ const KNOWN = optionKeys<KomoOptions>({
   issuer: true,
   expiresIn: true,
   allowedOrigins: true,
+  kid: true,
   paths: true,
   claims: true,
 })
@@ -55,7 +61,7 @@ export function komo(options: KomoOptions): Vendor {
   assertKnownOptions(options, KNOWN, where)
   checkOptionalString(options.issuer, 'issuer', where)
   const expiresIn = checkLifetime(options.expiresIn, 3600, MAX_LIFETIME, where)
-  const signer = createSigner(options, where, ['HS256', 'RS256', 'ES256'])
+  const signer = createSigner(options, where, ['HS256', 'RS256', 'ES256'], { kid: options.kid })
   const allowedOrigins = compileAllowedOrigins(options.allowedOrigins, where)
   const { issuer, claims: hook } = options
 

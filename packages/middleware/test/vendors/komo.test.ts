@@ -147,6 +147,38 @@ describe('komo token endpoint', () => {
   })
 })
 
+describe('komo key rotation: the kid header', () => {
+  afterEach(() => unpinClock())
+  it.each([
+    ['HS256', () => ({ secret: SECRETS.komo })],
+    [
+      'ES256',
+      () => {
+        const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
+        return {
+          privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }) as string,
+          algorithm: 'ES256' as const,
+        }
+      },
+    ],
+  ])('names the key in the header (%s), and only when configured', async (_alg, key) => {
+    pinClock()
+    const withKid = await startApp({ vendors: [komo({ ...key(), kid: 'komo-2026-12' })] })
+    const without = await startApp({ vendors: [komo(key())] })
+    try {
+      const header = async (app: TestApp) => {
+        const { token } = (await (await post(app)).json()) as { token: string }
+        return JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString())
+      }
+      expect(await header(withKid)).toEqual({ alg: _alg, typ: 'JWT', kid: 'komo-2026-12' })
+      expect(await header(without)).toEqual({ alg: _alg, typ: 'JWT' })
+    } finally {
+      await withKid.close()
+      await without.close()
+    }
+  })
+})
+
 describe('komo configuration', () => {
   it.each([
     [{ secret: 'too-short' }, /at least 32 bytes/],
@@ -167,6 +199,8 @@ describe('komo configuration', () => {
       { secret: SECRETS.komo, allowedOrigins: ['app.example.com'] },
       /`allowedOrigins` entries must be origins/,
     ],
+    [{ secret: SECRETS.komo, kid: '' }, /`kid` must be 1 to 128 printable ASCII/],
+    [{ secret: SECRETS.komo, kid: 'key one' }, /`kid` must be 1 to 128 printable ASCII/],
   ])('refuses %j at construction with the fix', (options, message) => {
     const caught = configErrorOf(() => komo(options as never), message)
     expect(caught.message).toMatch(/^komo\(\)/)
