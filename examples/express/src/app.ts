@@ -12,7 +12,15 @@ import {
 } from '@sso/middleware'
 import express, { type Request } from 'express'
 import session from 'express-session'
-import { type DemoUser, homePage, komoPage, loginPage, type VendorLink } from './pages'
+import {
+  type DemoUser,
+  homePage,
+  komoPage,
+  loginPage,
+  type TenantLink,
+  type VendorLink,
+} from './pages'
+import { type DemoTenant, TENANT_BASE_PATH, TenantTable, tenantResolver } from './tenants'
 
 declare module 'express-session' {
   interface SessionData {
@@ -36,6 +44,11 @@ export interface DemoAppOptions {
    * page warn that this password-less login signs anyone in to them. (default: none)
    */
   realVendors?: string[]
+  /**
+   * The tenant table: each tenant's own Bettermode community, mounted at `/t/<id>/sso`.
+   * (default: none, and no tenants' mount)
+   */
+  tenants?: readonly DemoTenant[]
   /** Signs the session cookie. (default: random per start) */
   sessionSecret?: string
   /** Called when a demo user logs in (the demo registers them with simulators that need it). */
@@ -49,7 +62,10 @@ export function userIdFor(email: string): string {
   return `u_${createHash('sha256').update(email.toLowerCase()).digest('hex').slice(0, 16)}`
 }
 
-/** The demo: a real Express app with a real session, every vendor mounted under /sso. */
+/**
+ * The demo: a real Express app with a real session, every vendor mounted under /sso, and the
+ * tenants (each with its own Bettermode community) on a second mount, under /t/<tenant>/sso.
+ */
 export function createDemoApp(options: DemoAppOptions): express.Express {
   const v = options.vendors
   const realVendors = options.realVendors ?? []
@@ -95,26 +111,38 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
       name: 'demo.sid',
     }),
   )
-  app.use(
-    ssoMiddleware<Request>({
-      getUser: (req) => {
-        const user = req.session.user
-        return user
-          ? { id: user.id, email: user.email, name: user.name, emailVerified: true }
-          : null
-      },
-      loginUrl: '/login',
-      vendors,
-      onLogout: (req) =>
-        new Promise<void>((resolve) => {
-          req.session.destroy(() => resolve())
-        }),
-      onEvent: options.onEvent ?? ((event) => console.log('[sso]', JSON.stringify(event))),
-    }),
-  )
+  // The same app, the same users and session for both mounts; only the vendors differ.
+  const shared = {
+    getUser: (req: Request) => {
+      const user = req.session.user
+      return user ? { id: user.id, email: user.email, name: user.name, emailVerified: true } : null
+    },
+    loginUrl: '/login',
+    onLogout: (req: Request) =>
+      new Promise<void>((resolve) => {
+        req.session.destroy(() => resolve())
+      }),
+    onEvent: options.onEvent ?? ((event: SsoEvent) => console.log('[sso]', JSON.stringify(event))),
+  }
+  app.use(ssoMiddleware<Request>({ ...shared, vendors }))
+  // Many tenants on one mount: the path names the tenant, the resolver finds its vendors in the
+  // tenant table (once; the middleware caches them). An unknown tenant is a 404 page.
+  const tenantTable = new TenantTable(options.tenants ?? [])
+  if (options.tenants) {
+    app.use(
+      ssoMiddleware<Request>({
+        ...shared,
+        basePath: TENANT_BASE_PATH,
+        tenants: { resolve: tenantResolver(tenantTable) },
+      }),
+    )
+  }
+  const tenantLinks: TenantLink[] = tenantTable
+    .list()
+    .map((t) => ({ id: t.id, name: t.name, href: t.startUrl }))
 
   app.get('/', (req, res) => {
-    res.type('html').send(homePage(req.session.user ?? null, links, realVendors))
+    res.type('html').send(homePage(req.session.user ?? null, links, realVendors, tenantLinks))
   })
   app.get('/komo', (req, res) => {
     res.type('html').send(komoPage(req.session.user ?? null, v.komo.hubOrigin, '/sso/komo/token'))

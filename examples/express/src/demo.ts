@@ -20,13 +20,17 @@ import {
   unsafeDemoLoginMessage,
   VENDOR_NAMES,
 } from './config'
+import { DEMO_TENANTS, type DemoTenant, tenantPath } from './tenants'
 
 export interface DemoOptions {
   /** (default: `3000`; `0` picks a free port) */
   port?: number
   /** (default: `'127.0.0.1'`) */
   host?: string
-  /** First port of the simulators, Komo's hub; the others follow. (default: `0`, any free ports) */
+  /**
+   * First port of the simulators, Komo's hub; the others follow (Kustomer, Konnec, Comm100,
+   * Bettermode), then the tenants' communities (Acme, Globex). (default: `0`, any free ports)
+   */
   simulatorPortBase?: number
   /** Real vendors (from the environment by default). */
   real?: RealVendors
@@ -53,6 +57,11 @@ export interface RunningDemo {
     comm100?: ReturnType<typeof comm100Simulator>
     bettermode?: ReturnType<typeof bettermodeSimulator>
   }
+  /**
+   * The tenant table (each tenant's secret and community URL, as the app's database would hold
+   * them) with each tenant's community simulator, for tests. Always simulated.
+   */
+  tenants: (DemoTenant & { sim: ReturnType<typeof bettermodeSimulator> })[]
   close(): Promise<void>
 }
 
@@ -97,16 +106,24 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   const listening: ListeningSimulator[] = []
   const sims: RunningDemo['sims'] = {}
   const simulators: RunningDemo['simulators'] = {}
-  const start = async (
-    name: keyof DemoVendors,
+  const listenOn = async (
     sim: { listen(p?: number, h?: string): Promise<ListeningSimulator> },
     i: number,
   ) => {
     const l = await sim.listen(simPort(i), host)
     listening.push(l)
-    simulators[name] = l.url
     return l.url
   }
+  const start = async (
+    name: keyof DemoVendors,
+    sim: { listen(p?: number, h?: string): Promise<ListeningSimulator> },
+    i: number,
+  ) => {
+    const origin = await listenOn(sim, i)
+    simulators[name] = origin
+    return origin
+  }
+  const tenants: RunningDemo['tenants'] = []
 
   try {
     const vendors = {} as DemoVendors
@@ -170,8 +187,27 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       vendors.bettermode = { secret: s, communityUrl: origin, startUrl: `${origin}/` }
     }
 
+    // The tenants: two Bettermode communities, each its own simulator with its own secret, so
+    // each verifies only its own tenant's tokens. Simulated even when Bettermode is real.
+    for (const [n, tenant] of DEMO_TENANTS.entries()) {
+      const s = secret()
+      const sim = bettermodeSimulator({
+        secret: s,
+        loginUrl: `${url}${tenantPath(tenant.id, '/bettermode/login')}`,
+        logoutUrl: `${url}${tenantPath(tenant.id, '/bettermode/logout')}`,
+      })
+      const origin = await listenOn(sim, 5 + n)
+      tenants.push({
+        ...tenant,
+        bettermode: { secret: s, communityUrl: origin },
+        startUrl: `${origin}/`,
+        sim,
+      })
+    }
+
     handler = createDemoApp({
       vendors,
+      tenants: tenants.map(({ sim: _sim, ...row }) => row),
       realVendors,
       onEvent: options.onEvent,
       // Comm100 signs in agents an admin created: the demo creates one per demo user.
@@ -188,6 +224,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     realVendors,
     simulators,
     sims,
+    tenants,
     async close() {
       server.closeAllConnections()
       await Promise.all([

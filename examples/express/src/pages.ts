@@ -15,6 +15,16 @@ export interface VendorLink {
   note: string
 }
 
+/** A tenant on the front page: a link to its own community. */
+export interface TenantLink {
+  /** The tenant id (`/t/<id>/sso`). */
+  id: string
+  /** What people call it, as the link text. */
+  name: string
+  /** Where the tenant's flow starts: its community's front page. */
+  href: string
+}
+
 const STYLE =
   'body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#222}' +
   'a{color:#0b57d0}ul{padding-left:1.2rem}li{margin:.4rem 0}label{display:block;margin:.6rem 0}' +
@@ -46,10 +56,26 @@ export function realVendorWarning(realVendors: readonly string[]): string {
   )} ${realVendors.length === 1 ? 'is' : 'are'} the real service, not a simulator: whoever reaches this page can sign in there as any user. It runs only because DEMO_LOGIN_WITHOUT_PASSWORD_I_UNDERSTAND=1 is set; keep it on your own machine.</div>`
 }
 
+/**
+ * The front page's tenants: what a tenant is here, and a link to each tenant's community.
+ * Empty without tenants.
+ */
+function tenantsSection(tenants: readonly TenantLink[]): string {
+  if (tenants.length === 0) return ''
+  const links = tenants
+    .map(
+      (t) =>
+        `<a href="${escapeHtml(t.href)}" data-tenant="${escapeHtml(t.id)}">${escapeHtml(t.name)}</a>`,
+    )
+    .join(' / ')
+  return `<h2>Tenants</h2><p data-tenants>Tenants: ${links}</p><p><small>A tenant here is one of this app's customer organisations. Each has its own Bettermode community, with its own SSO key and its own URL, kept in the app's tenant table (in memory here, a database in a real app). One middleware serves them all under <code>/t/&lt;tenant&gt;/sso</code>: the path names the tenant, and a resolver looks up that tenant's secret and community, so a tenant's token only ever goes to its own community. Your login here is the same for both.</small></p>`
+}
+
 export function homePage(
   user: DemoUser | null,
   links: VendorLink[],
   realVendors: readonly string[] = [],
+  tenants: readonly TenantLink[] = [],
 ): string {
   const items = links
     .map(
@@ -59,7 +85,7 @@ export function homePage(
     .join('')
   return layout(
     'Home',
-    `<h1>@sso demo</h1>${realVendorWarning(realVendors)}${whoIsSignedIn(user)}<h2>Vendors</h2><p>Each link starts the flow the way the vendor does.</p><ul>${items}</ul>`,
+    `<h1>@sso demo</h1>${realVendorWarning(realVendors)}${whoIsSignedIn(user)}<h2>Vendors</h2><p>Each link starts the flow the way the vendor does.</p><ul>${items}</ul>${tenantsSection(tenants)}`,
   )
 }
 

@@ -22,6 +22,10 @@ if (demo.realVendors.length > 0) {
 }
 for (const [vendor, url] of Object.entries(demo.simulators))
   console.log(`  ${vendor} simulator on ${url}`)
+for (const tenant of demo.tenants)
+  console.log(
+    `  tenant ${tenant.id}: ${tenant.name} (Bettermode) on ${tenant.bettermode.communityUrl}`,
+  )
 
 const stop = () => {
   demo.close().then(() => process.exit(0))
