@@ -30,7 +30,7 @@ import {
   type Listening,
   type Running,
 } from '@sso/fixtures'
-import { KONNEC, startKonnecApi } from '../vendors/konnec-api'
+import { KONNEC, type KonnecApi, startKonnec } from '@sso/fixtures'
 
 /** Unhandled rejections seen while a test runs: each one would have crashed a real process. */
 const unhandled: unknown[] = []
@@ -518,10 +518,10 @@ describe('Komo on HTTP/2 and behind a TLS-terminating proxy', () => {
 })
 
 describe('Konnec: the login writes to Konnec, so it is a state-changing route', () => {
-  let api: Awaited<ReturnType<typeof startKonnecApi>>
+  let api: KonnecApi
   let running: Running | undefined
   beforeAll(async () => {
-    api = await startKonnecApi()
+    api = await startKonnec({ record: true })
   })
   afterAll(async () => {
     await api.close()
@@ -544,26 +544,26 @@ describe('Konnec: the login writes to Konnec, so it is a state-changing route', 
 
   it('answers HEAD and a subresource request without calling Konnec', async () => {
     const app = await start()
-    const before = api.requests.length
+    const before = api.sim.requests.length
     const head = await app.send('/sso/konnec/login', { method: 'HEAD' })
     expect(head.status).toBe(405)
     const img = await app.send('/sso/konnec/login', { headers: { 'sec-fetch-dest': 'image' } })
     expect(img.status).toBe(403)
-    expect(api.requests.length).toBe(before)
+    expect(api.sim.requests.length).toBe(before)
     const nav = await app.send('/sso/konnec/login', { headers: { 'sec-fetch-dest': 'document' } })
     expect(nav.status).toBe(302)
-    expect(api.requests.length).toBe(before + 2)
+    expect(api.sim.requests.length).toBe(before + 2)
   })
 
   it.each(['throw', 'reject'] as const)(
     'a username hook that %ss is a 500, and Konnec is not called',
     async (kind) => {
       const app = await start({ username: failing(kind) })
-      const before = api.requests.length
+      const before = api.sim.requests.length
       const sent = await app.send('/sso/konnec/login')
       expect(sent.status).toBe(500)
       expect(sent.body).not.toContain('hunter2')
-      expect(api.requests.length).toBe(before)
+      expect(api.sim.requests.length).toBe(before)
     },
   )
 
@@ -577,7 +577,8 @@ describe('Konnec: the login writes to Konnec, so it is a state-changing route', 
     expect(
       new URL(sent.headers.get('location') ?? '').searchParams.get('refresh-token'),
     ).toBeTruthy()
-    expect(api.calls.at(-1)?.username).toBe(`async-${ADA.id}`)
+    expect(api.received.at(-1)?.username).toBe(`async-${ADA.id}`)
+    expect(api.sim.users.has(`async-${ADA.id}`)).toBe(true)
   })
 
   it.each(['throw', 'reject'] as const)('a readToken hook that %ss is a 500', async (kind) => {
