@@ -7,4 +7,5 @@ export default [
   'examples/express',
   'examples/connect',
   'examples/react-komo',
+  'examples/tenants-redis',
 ]
