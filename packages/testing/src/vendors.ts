@@ -18,22 +18,12 @@ export const VENDORS = {
 
 /**
  * The vendors a simulator can stand in for: `'komo' | 'kustomer' | 'konnec' | 'comm100' | 'bettermode'`.
- *
- * @example
- * ```ts
- * const vendor: SimulatorVendor = sim.vendor // 'kustomer'
- * ```
  */
 export type SimulatorVendor = keyof typeof VENDORS
 
 /**
  * The vendors whose tokens are JWTs the vendor verifies itself (Konnec uses an API instead):
  * `'komo' | 'kustomer' | 'comm100' | 'bettermode'`.
- *
- * @example
- * ```ts
- * const vendor: TokenVendor = 'comm100'
- * ```
  */
 export type TokenVendor = {
   [K in SimulatorVendor]: (typeof VENDORS)[K] extends { readonly token: TokenRules } ? K : never

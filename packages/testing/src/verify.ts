@@ -25,11 +25,6 @@ export type KomoAlgorithm = 'HS256' | 'RS256' | 'ES256'
 
 /**
  * Stable reasons a vendor refuses a token.
- *
- * @example
- * ```ts
- * const code: VendorTokenErrorCode = 'replayed_jti'
- * ```
  */
 export type VendorTokenErrorCode =
   | 'malformed'
@@ -49,21 +44,11 @@ export type VendorTokenErrorCode =
 
 /**
  * What a key may be given as: a shared secret (UTF-8 string or bytes), a PEM, a JWK or a key.
- *
- * @example
- * ```ts
- * const key: VendorKeyInput = process.env.KUSTOMER_KB_SECRET!
- * ```
  */
 export type VendorKeyInput = string | Uint8Array | CryptoKey | KeyObject | JWK
 
 /**
  * A key ready for verification (import once with `importVendorKey`, reuse per request).
- *
- * @example
- * ```ts
- * const key: VendorVerifyKey = await importVendorKey('bettermode', secret)
- * ```
  */
 export type VendorVerifyKey = CryptoKey | KeyObject | Uint8Array
 
@@ -80,11 +65,6 @@ export type VendorClaims = Record<string, unknown>
 
 /**
  * Options of `verifyVendorToken`.
- *
- * @example
- * ```ts
- * const options: VerifyVendorTokenOptions = { now: Date.UTC(2025, 0, 15), seenJti: new Set() }
- * ```
  */
 export interface VerifyVendorTokenOptions {
   /** The current time, in ms since the epoch or as a Date. (default: `Date.now()`) */

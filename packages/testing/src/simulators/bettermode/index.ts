@@ -28,11 +28,6 @@ export interface BettermodeMember {
 
 /**
  * Options of `bettermodeSimulator`.
- *
- * @example
- * ```ts
- * const options: BettermodeSimulatorOptions = { secret, loginUrl, logoutUrl }
- * ```
  */
 export interface BettermodeSimulatorOptions extends SimulatorBaseOptions {
   /** The "SSO private key" (a shared secret), the same one the app signs with. */

@@ -12,11 +12,6 @@ import type { KomoAlgorithm, VendorKeyInput } from '../../verify'
 
 /**
  * Komo's signing setup: the shared secret (HS256), or a public key for RS256/ES256.
- *
- * @example
- * ```ts
- * const keys: KomoKeyOptions = { publicKey: spkiPem, algorithm: 'ES256' }
- * ```
  */
 export type KomoKeyOptions =
   | {
@@ -35,11 +30,6 @@ export type KomoKeyOptions =
 
 /**
  * Options of `komoSimulator`.
- *
- * @example
- * ```ts
- * const options: KomoSimulatorOptions = { secret, issuer: 'acme-app' }
- * ```
  */
 export type KomoSimulatorOptions = KomoKeyOptions &
   SimulatorBaseOptions & {
@@ -63,11 +53,6 @@ export interface KomoContact {
 
 /**
  * The Komo hub stand-in.
- *
- * @example
- * ```ts
- * const komo: KomoSimulator = komoSimulator({ secret })
- * ```
  */
 export interface KomoSimulator extends Simulator {
   readonly vendor: 'komo'

@@ -75,11 +75,6 @@ export type KonnecFault =
 
 /**
  * When a fault applies.
- *
- * @example
- * ```ts
- * const when: KonnecFaultOptions = { times: 1, on: 'update' }
- * ```
  */
 export interface KonnecFaultOptions {
   /** Hit this many calls, then the fault clears itself. (default: until `clearFaults()`) */

@@ -33,11 +33,6 @@ export interface KonnecUser {
 
 /**
  * Options of `konnecSimulator`.
- *
- * @example
- * ```ts
- * const options: KonnecSimulatorOptions = { orgId: 'acme', apiKey, loginUrl }
- * ```
  */
 export interface KonnecSimulatorOptions extends SimulatorBaseOptions {
   /** The organisation id (`x-org-id` and the path's `:orgId`). */

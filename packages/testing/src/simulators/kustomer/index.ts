@@ -12,11 +12,6 @@ import { tokenVerifier } from '../../server/verifier'
 
 /**
  * Options of `kustomerSimulator`.
- *
- * @example
- * ```ts
- * const options: KustomerSimulatorOptions = { secret, loginUrl: 'http://127.0.0.1:3000/sso/kustomer/login' }
- * ```
  */
 export interface KustomerSimulatorOptions extends SimulatorBaseOptions {
   /** The knowledge base's secret, the same one the app signs with (used as UTF-8 bytes). */
@@ -44,11 +39,6 @@ export interface KustomerCustomer {
 
 /**
  * The Kustomer knowledge-base portal stand-in.
- *
- * @example
- * ```ts
- * const kustomer: KustomerSimulator = kustomerSimulator({ secret, loginUrl })
- * ```
  */
 export interface KustomerSimulator extends Simulator {
   readonly vendor: 'kustomer'
