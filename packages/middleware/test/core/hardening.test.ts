@@ -45,6 +45,13 @@ afterAll(() => {
 /** Lets pending rejections surface (they are reported after the microtask queue drains). */
 const settle = () => new Promise((resolve) => setTimeout(resolve, 20))
 
+/** After a test: no rejection went unhandled while it ran. */
+async function expectNoUnhandledRejection() {
+  await settle()
+  expect(unhandled).toEqual([])
+  unhandled.length = 0
+}
+
 const failing = (kind: 'throw' | 'reject') =>
   kind === 'throw'
     ? () => {
@@ -91,9 +98,7 @@ describe.each(byName(HOSTS))('%s', (_name, host) => {
   afterEach(async () => {
     await running?.close()
     running = undefined
-    await settle()
-    expect(unhandled).toEqual([])
-    unhandled.length = 0
+    await expectNoUnhandledRejection()
   })
 
   describe('app hooks that throw or reject never crash the process', () => {
@@ -396,9 +401,7 @@ describe('the Connect adapter survives a failing write or next()', () => {
   afterEach(async () => {
     await server?.close()
     server = undefined
-    await settle()
-    expect(unhandled).toEqual([])
-    unhandled.length = 0
+    await expectNoUnhandledRejection()
   })
   const middleware = () => ssoMiddleware({ getUser: () => ADA, vendors: [acme()] })
 
