@@ -1,7 +1,13 @@
 import type { IncomingMessage } from 'node:http'
-import { ALICE, listen, type Upstream, VENDOR_FIXTURES } from '@sso/fixtures'
+import {
+  ALICE,
+  type KonnecApi,
+  type KonnecFaultSpec,
+  listen,
+  type Upstream,
+  VENDOR_FIXTURES,
+} from '@sso/fixtures'
 import { type GetUser, type SsoEvent, ssoMiddleware, type Vendor } from '../../src/index'
-import type { KonnecUpstream } from './upstream'
 
 export interface SecurityApp {
   url: string
@@ -16,11 +22,15 @@ export interface SecurityApp {
 }
 
 export interface SecurityAppOptions {
-  upstream: KonnecUpstream
+  /** Konnec's API: the simulator, from the fixtures' `startKonnec()`. */
+  upstream: KonnecApi
   basePath?: string
   onError?: 'respond' | 'next'
   exposeErrors?: boolean
-  /** Konnec's per-call timeout. (default: `300`) */
+  /**
+   * Konnec's per-call timeout. (default: `2000`: a loaded machine's slow answer is no finding;
+   * the suites that want a timeout pass a short one)
+   */
   konnecTimeoutMs?: number
   /** No `loginUrl`: logged-out browsers get a 401 page. */
   noLoginUrl?: boolean
@@ -29,12 +39,21 @@ export interface SecurityAppOptions {
 /**
  * Every built-in vendor, built from its fixture (`VENDOR_FIXTURES`): the security suites attack
  * whatever vendors the fixtures hold, with their fixture configuration. Konnec's calls go to
- * `upstream` with a short timeout.
+ * `upstream` with the timeout given.
  */
-export function fixtureVendors(upstream: Upstream, konnecTimeoutMs = 300): Vendor[] {
+export function fixtureVendors(upstream: Upstream, konnecTimeoutMs = 2000): Vendor[] {
   return VENDOR_FIXTURES.map((fixture) =>
     fixture.build(fixture.id === 'konnec' ? { timeoutMs: konnecTimeoutMs } : {}, upstream),
   )
+}
+
+/**
+ * How Konnec's simulator answers from now on: normally (`undefined`), or with this one fault on
+ * every call until the next change.
+ */
+export function konnecAnswers(api: KonnecApi, fault?: KonnecFaultSpec): void {
+  api.sim.clearFaults()
+  if (fault) api.sim.inject(fault)
 }
 
 /** Where the fixture configuration lets tokens go, across vendors (allow-list syntax). */

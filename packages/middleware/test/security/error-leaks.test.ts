@@ -3,12 +3,18 @@
 // error pages say with details exposed, and what the audit events hold, for every failure.
 import { inspect } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ALICE, KONNEC, SECRETS } from '@sso/fixtures'
+import {
+  ALICE,
+  KONNEC,
+  type KonnecApi,
+  type KonnecFaultSpec,
+  SECRETS,
+  startKonnec,
+} from '@sso/fixtures'
 import type { SsoUser } from '../../src/index'
-import { type SecurityApp, startSecurityApp } from './app'
+import { konnecAnswers, type SecurityApp, startSecurityApp } from './app'
 import { send } from './http'
 import { JWT_PATTERN } from './oracle'
-import { type KonnecUpstream, startKonnecUpstream, type UpstreamAnswer } from './upstream'
 
 const BOB: SsoUser = {
   id: 'user-bob-7',
@@ -23,7 +29,8 @@ interface Scenario {
   what: string
   path: string
   user?: SsoUser | null | 'throw'
-  upstream?: UpstreamAnswer
+  /** The fault Konnec's simulator answers every call with. (default: none) */
+  upstream?: KonnecFaultSpec
   /** The code the failure must carry. */
   code: string
 }
@@ -70,7 +77,8 @@ const SCENARIOS: Scenario[] = [
       ['Konnec resetting twice', { kind: 'reset' }],
       ['Konnec hanging past the timeout', { kind: 'hang' }],
       ['Konnec cutting its JSON short', { kind: 'malformed' }],
-      ['Konnec sending a bare token labelled JSON', { kind: 'mislabelled' }],
+      // A short bare token: V8's JSON.parse message would quote it whole.
+      ['Konnec sending a bare token labelled JSON', { kind: 'plain-token', tokenBytes: 12 }],
       ['Konnec sending a token unquoted in JSON', { kind: 'unquoted' }],
     ] as const
   ).map(([what, upstream]) => ({
@@ -82,11 +90,11 @@ const SCENARIOS: Scenario[] = [
   })),
 ]
 
-let upstream: KonnecUpstream
+let upstream: KonnecApi
 let respond: SecurityApp
 let next: SecurityApp
 beforeAll(async () => {
-  upstream = await startKonnecUpstream()
+  upstream = await startKonnec()
   respond = await startSecurityApp({ upstream, exposeErrors: true, konnecTimeoutMs: 150 })
   next = await startSecurityApp({ upstream, onError: 'next', konnecTimeoutMs: 150 })
 })
@@ -105,7 +113,7 @@ function secrets(): string[] {
     BOB.email,
     BOB.username as string,
     LONG.email,
-    ...upstream.issued,
+    ...upstream.sim.issued,
   ]
 }
 
@@ -114,7 +122,7 @@ function leaks(text: string): string[] {
   const jwt = JWT_PATTERN.exec(text)?.[0]
   if (jwt) found.push(jwt)
   // Part of a refresh token is a leak too (V8 quotes 10 characters of a long bad JSON body).
-  for (const token of upstream.issued) {
+  for (const token of upstream.sim.issued) {
     for (let i = 0; i + 10 <= token.length; i++) {
       const part = token.slice(i, i + 10)
       if (text.includes(part)) {
@@ -133,7 +141,7 @@ describe('no token, secret, API key or email in any error, page or event (rule 7
         if (scenario.user === 'throw') throw new Error('session store unavailable')
         return scenario.user === undefined ? ALICE : scenario.user
       }
-      upstream.answer = () => scenario.upstream ?? { kind: 'ok' }
+      konnecAnswers(upstream, scenario.upstream)
       respond.getUser = getUser
       next.getUser = getUser
       respond.events.length = 0

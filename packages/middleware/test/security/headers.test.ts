@@ -18,15 +18,16 @@ import {
   ALICE,
   COMM100_HOSTS,
   COMMUNITY_URL,
+  type KonnecApi,
   KUSTOMER_HOSTS,
   listen,
   RSA_PRIVATE_PEM,
   SECRETS,
+  startKonnec,
 } from '@sso/fixtures'
-import { fixtureVendors } from './app'
+import { fixtureVendors, konnecAnswers } from './app'
 import { send } from './http'
 import { errorCode, JWT_PATTERN, tokensIn } from './oracle'
-import { type KonnecUpstream, startKonnecUpstream } from './upstream'
 
 interface Answer {
   status: number
@@ -146,9 +147,9 @@ function expectHtmlPageHeaders(answer: Answer, what: string) {
   expectNoStore(answer, what)
 }
 
-let upstream: KonnecUpstream
+let upstream: KonnecApi
 beforeAll(async () => {
-  upstream = await startKonnecUpstream()
+  upstream = await startKonnec()
 })
 afterAll(() => upstream.close())
 
@@ -295,7 +296,7 @@ for (const host of HOSTS) {
           code: 'ERR_SSO_VENDOR_UNAVAILABLE',
           path: '/sso/konnec/login',
           upstream: () => {
-            upstream.answer = () => ({ kind: 'status', status: 500 })
+            konnecAnswers(upstream, { kind: 'status', status: 500 })
           },
         },
         {
@@ -304,7 +305,7 @@ for (const host of HOSTS) {
           code: 'ERR_SSO_VENDOR_UNAVAILABLE',
           path: '/sso/konnec/login',
           upstream: () => {
-            upstream.answer = () => ({ kind: 'hang' })
+            konnecAnswers(upstream, { kind: 'hang' })
           },
         },
         { what: "a custom vendor's own HTML", status: 200, code: '', path: '/sso/custom/page' },
@@ -314,7 +315,7 @@ for (const host of HOSTS) {
         it(`${PAGES.length} pages, statuses ${[...new Set(PAGES.map((p) => p.status))].join('/')}, with exposeErrors ${expose}`, async () => {
           const statuses = new Set<number>()
           for (const page of PAGES) {
-            upstream.answer = () => ({ kind: 'ok' })
+            konnecAnswers(upstream)
             page.upstream?.()
             const app = await host.start({
               getUser: page.getUser ?? (() => ALICE),
@@ -330,7 +331,7 @@ for (const host of HOSTS) {
               statuses.add(answer.status)
             } finally {
               await app.close()
-              upstream.answer = () => ({ kind: 'ok' })
+              konnecAnswers(upstream)
             }
           }
           expect([...statuses].sort()).toEqual([200, 400, 401, 403, 422, 500, 502, 504])

@@ -4,10 +4,12 @@
 import fc from 'fast-check'
 import { decodeJwt } from 'jose'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { type KonnecApi, type KonnecFaultSpec, startKonnec } from '@sso/fixtures'
 import { ssoHandler } from '../../src/index'
 import {
   ALL_DESTINATIONS,
   fixtureVendors,
+  konnecAnswers,
   ROUTES,
   type SecurityApp,
   type SecurityRoute,
@@ -16,7 +18,6 @@ import {
 import { EVIL } from './corpus'
 import { type Reply, send } from './http'
 import { errorCode, isAllowedDestination, JWT_PATTERN, tokensIn } from './oracle'
-import { type KonnecUpstream, startKonnecUpstream, type UpstreamAnswer } from './upstream'
 
 const NUM_RUNS = 200
 const KONNEC_TIMEOUT_MS = 150
@@ -284,8 +285,9 @@ const userPlanArb: fc.Arbitrary<UserPlan> = fc.oneof(
   },
 )
 
-const upstreamArb: fc.Arbitrary<UpstreamAnswer> = fc.oneof(
-  { weight: 6, arbitrary: fc.constant({ kind: 'ok' } as const) },
+/** How Konnec's simulator answers a run: normally (`undefined`) or with one fault on every call. */
+const upstreamArb: fc.Arbitrary<KonnecFaultSpec | undefined> = fc.oneof(
+  { weight: 6, arbitrary: fc.constant(undefined) },
   {
     weight: 1,
     arbitrary: fc
@@ -296,10 +298,11 @@ const upstreamArb: fc.Arbitrary<UpstreamAnswer> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: 'latency', ms: KONNEC_TIMEOUT_MS + 100 } as const) },
   {
     weight: 1,
-    arbitrary: fc.constantFrom(
-      { kind: 'malformed' } as const,
-      { kind: 'mislabelled' } as const,
-      { kind: 'unquoted' } as const,
+    arbitrary: fc.constantFrom<KonnecFaultSpec>(
+      { kind: 'malformed' },
+      // A short bare token, labelled JSON: V8's JSON.parse message would quote it whole.
+      { kind: 'plain-token', tokenBytes: 12 },
+      { kind: 'unquoted' },
     ),
   },
 )
@@ -350,7 +353,7 @@ interface Outcome {
 /** What the runs of a property saw, so a property that never reaches a token fails loudly. */
 const seen = { tokens: 0, getUserFailed: 0, konnecDown: 0, refused: 0 }
 
-function judge(route: Route, plan: UserPlan, out: Outcome, upstream: KonnecUpstream): string[] {
+function judge(route: Route, plan: UserPlan, out: Outcome, upstream: KonnecApi): string[] {
   const problems: string[] = []
   if (out.status >= 400 && out.status < 500) seen.refused++
   const code = errorCode(out.body)
@@ -391,7 +394,7 @@ function judge(route: Route, plan: UserPlan, out: Outcome, upstream: KonnecUpstr
   const user = (plan as { value: Record<string, unknown> }).value
   for (const token of tokens) {
     if (route.vendor === 'konnec') {
-      if (!upstream.issued.has(token)) problems.push('a refresh token Konnec never issued')
+      if (!upstream.sim.issued.has(token)) problems.push('a refresh token Konnec never issued')
       continue
     }
     const claims = decodeJwt(token)
@@ -407,7 +410,7 @@ function judge(route: Route, plan: UserPlan, out: Outcome, upstream: KonnecUpstr
 
 const rejections: unknown[] = []
 const onRejection = (reason: unknown) => rejections.push(reason)
-let upstream: KonnecUpstream
+let upstream: KonnecApi
 let app: SecurityApp
 let plan: UserPlan = { kind: 'return', value: null, delayMs: 0 }
 
@@ -423,7 +426,7 @@ function runGetUser(): unknown {
 
 beforeAll(async () => {
   process.on('unhandledRejection', onRejection)
-  upstream = await startKonnecUpstream()
+  upstream = await startKonnec()
   app = await startSecurityApp({ upstream, konnecTimeoutMs: KONNEC_TIMEOUT_MS })
   app.getUser = runGetUser
 })
@@ -476,7 +479,7 @@ describe('every route of every vendor, over real HTTP, under arbitrary input', (
           bodyArb,
           async (method, query, headers, userPlan, answer, body) => {
             plan = userPlan
-            upstream.answer = () => answer
+            konnecAnswers(upstream, answer)
             const reply = await send(app.port, {
               method,
               path: query ? `${route.path}?${query}` : route.path,
@@ -517,7 +520,7 @@ describe('every route of every vendor, over real HTTP, under arbitrary input', (
         userPlanArb,
         async (method, path, userPlan) => {
           plan = userPlan
-          upstream.answer = () => ({ kind: 'ok' })
+          konnecAnswers(upstream)
           const reply = await send(app.port, { method, path, timeoutMs: 5000 })
           const route =
             ROUTES.find((r) => path.toLowerCase().startsWith(r.path)) ?? (ROUTES[0] as Route)
@@ -551,7 +554,7 @@ describe('the Fetch adapter (ssoHandler), in process, under the same arbitrary i
         ),
         async ([route, method, query, headers, userPlan, answer]) => {
           plan = userPlan
-          upstream.answer = () => answer
+          konnecAnswers(upstream, answer)
           let request: Request
           try {
             const { host: _host, ...rest } = headers

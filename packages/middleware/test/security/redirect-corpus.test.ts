@@ -2,7 +2,14 @@
 // generated corpus of open-redirect tricks over real HTTP through the middleware.
 import { jwtVerify } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ALICE, COMMUNITY_URL, SECRETS, vendorFixture } from '@sso/fixtures'
+import {
+  ALICE,
+  COMMUNITY_URL,
+  type KonnecApi,
+  SECRETS,
+  startKonnec,
+  vendorFixture,
+} from '@sso/fixtures'
 import {
   ALL_DESTINATIONS,
   BROWSER_TARGETS,
@@ -31,7 +38,6 @@ import {
   tokensIn,
   unsafeReturnPath,
 } from './oracle'
-import { type KonnecUpstream, startKonnecUpstream } from './upstream'
 
 interface AbsoluteSpec {
   vendor: 'kustomer' | 'comm100'
@@ -160,10 +166,10 @@ async function runClass<C extends { value: string }>(
   return results.flat()
 }
 
-let upstream: KonnecUpstream
+let upstream: KonnecApi
 let app: SecurityApp
 beforeAll(async () => {
-  upstream = await startKonnecUpstream()
+  upstream = await startKonnec()
   app = await startSecurityApp({ upstream })
 })
 afterAll(async () => {
