@@ -40,6 +40,7 @@ export function createCore<Req>(options: SsoOptions<Req>, where?: string): SsoCo
   const staticTable = tenants ? undefined : mountVendors(config.basePath, config.vendors, factory)
   const matchBase = tenants && compileBasePath(config.basePath, factory)
   const tenantId = config.tenants?.id
+  const authorize = config.tenants?.authorize
   const ready = Promise.all(config.vendors.map((v) => v.ready)).then(() => undefined)
   ready.catch(() => {})
 
@@ -187,7 +188,26 @@ export function createCore<Req>(options: SsoOptions<Req>, where?: string): SsoCo
             vendor: vendor.id,
           })
         }
-        return validateUser(raw, vendor.id)
+        const current = validateUser(raw, vendor.id)
+        if (current && tenant !== undefined && authorize) {
+          // A signed-in user of one tenant is not, by that, a user of every tenant's vendors.
+          let allowed: unknown
+          try {
+            allowed = await authorize(current, tenant, request.raw)
+          } catch (cause) {
+            throw new SsoError('ERR_SSO_INTERNAL', 'tenants.authorize threw.', {
+              cause,
+              vendor: vendor.id,
+            })
+          }
+          if (allowed !== true) {
+            throw new SsoError('ERR_SSO_FORBIDDEN', 'The user is not a member of this tenant.', {
+              vendor: vendor.id,
+              userMessage: 'Your account cannot sign in to this site’s services.',
+            })
+          }
+        }
+        return current
       })()
       return userPromise
     }

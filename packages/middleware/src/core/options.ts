@@ -36,6 +36,7 @@ const KNOWN = optionKeys<SsoOptions>({
 const TENANT_KEYS = optionKeys<TenantOptions>({
   id: true,
   resolve: true,
+  authorize: true,
   maxTenants: true,
   ttlMs: true,
   timeoutMs: true,
@@ -341,7 +342,9 @@ export function checkVendors(
     if (ids.has(id)) {
       throw configError(
         where,
-        `vendor "${id}" is mounted twice; mount it once, or give one a different basePath in another ${where.replace(/^tenant "[^"]*": /, '')}.`,
+        where.startsWith('tenant ')
+          ? `vendor "${id}" is in the tenant's vendors twice; return each vendor once.`
+          : `vendor "${id}" is mounted twice; mount it once, or give one a different basePath in another ${where}.`,
       )
     }
     ids.add(id)
@@ -359,6 +362,9 @@ function checkTenants<Req>(options: SsoOptions<Req>, WHERE: string): ResolvedTen
       where,
       "`resolve` must be a function returning the tenant's vendors (or null for an unknown tenant), e.g. async (tenant) => [komo({ secret: await secretOf(tenant) })].",
     )
+  }
+  if (tenants.authorize !== undefined && typeof tenants.authorize !== 'function') {
+    throw configError(where, '`authorize` must be a function (user, tenant, req) => boolean.')
   }
   const id = tenants.id ?? 'tenant'
   const basePath = checkBasePath(options.basePath, WHERE)
@@ -385,6 +391,7 @@ function checkTenants<Req>(options: SsoOptions<Req>, WHERE: string): ResolvedTen
   return {
     id,
     resolve: tenants.resolve,
+    authorize: tenants.authorize,
     maxTenants: whole('maxTenants', 1000),
     ttlMs: whole('ttlMs', 300_000),
     timeoutMs: whole('timeoutMs', 5000),

@@ -42,6 +42,7 @@ export function mountVendors<Req>(
 export interface ResolvedTenantOptions<Req> {
   id: string | ((req: Req) => unknown)
   resolve: TenantOptions<Req>['resolve']
+  authorize: TenantOptions<Req>['authorize']
   maxTenants: number
   ttlMs: number
   timeoutMs: number

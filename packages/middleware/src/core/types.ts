@@ -154,6 +154,12 @@ export interface TenantOptions<Req = unknown> {
     tenant: string,
     context: { signal: AbortSignal },
   ) => MaybePromise<readonly Vendor<Req>[] | null | undefined>
+  /**
+   * Whether the signed-in user may use this tenant's vendors (is a member of it). Without it, any
+   * signed-in user of the app is signed in to whichever tenant's vendors the link names; with
+   * it, anything but `true` is a 403 ERR_SSO_FORBIDDEN. Sync or async. (default: none)
+   */
+  authorize?: (user: SsoUser, tenant: string, req: Req) => MaybePromise<boolean>
   /** Most tenants kept resolved at once; the least recently used goes first. (default: `1000`) */
   maxTenants?: number
   /** How long a resolved tenant is kept, in ms: the bound on a rotation across instances. (default: `300000`) */

@@ -257,6 +257,7 @@ describe.each(byName(HOSTS))('%s', (_name, host) => {
     ['a factory, not a vendor', [komo]],
     ['an object', { vendors: [] }],
     ['the same vendor twice', 'twice'],
+    ['null inside the list', [null]],
   ])('fails a tenant whose resolver returns %s with ERR_SSO_CONFIG, alone', async (_n, value) => {
     const store = tenantStore()
     const app = await start({
@@ -290,6 +291,22 @@ describe.each(byName(HOSTS))('%s', (_name, host) => {
       message: expect.stringMatching(/^tenant "broken": komo\(\): `secret` is 5 bytes/),
     })
     expect((await token(app, 'acme')).status).toBe(200)
+  })
+
+  it('names the tenant when its resolver returns a vendor twice', async () => {
+    const app = await start(
+      { resolve: () => [komo({ secret: SECRET_A }), komo({ secret: SECRET_B })] },
+      { onError: 'next' },
+    )
+    await token(app, 'acme')
+    expect(app.errors.at(-1)).toMatchObject({
+      code: 'ERR_SSO_CONFIG',
+      message:
+        'tenant "acme": ssoMiddleware(): vendor "komo" is in the tenant\'s vendors twice; return each vendor once.'.replace(
+          'ssoMiddleware',
+          host.name.startsWith('ssoHandler') ? 'ssoHandler' : 'ssoMiddleware',
+        ),
+    })
   })
 
   it('never shows a tenant configuration error on a page, even with exposeErrors', async () => {
@@ -374,6 +391,57 @@ describe.each(byName(HOSTS))('%s', (_name, host) => {
     ])
   })
 
+  it('signs a user in to the tenants authorize allows, and refuses the others with 403', async () => {
+    const seen: [string, string][] = []
+    const app = await start({
+      authorize: async (user, tenant) => {
+        seen.push([user.id, tenant])
+        return tenant === 'acme'
+      },
+    })
+    expect((await token(app, 'acme')).status).toBe(200)
+    const other = await token(app, 'globex')
+    expect(other.status).toBe(403)
+    expect(JSON.parse(other.body)).toMatchObject({ error: { code: 'ERR_SSO_FORBIDDEN' } })
+    const page = await app.send(
+      `/t/globex/sso/kustomer/login?kustomerRedirectUri=${encodeURIComponent('https://globex.kustomer.help/')}`,
+    )
+    expect(page.status).toBe(403)
+    expect(page.headers.get('location')).toBeNull()
+    expect(seen).toEqual([
+      [ADA.id, 'acme'],
+      [ADA.id, 'globex'],
+      [ADA.id, 'globex'],
+    ])
+  })
+
+  it.each([
+    ['returns something other than true', () => 'yes'],
+    [
+      'throws',
+      () => {
+        throw new Error('membership db down')
+      },
+    ],
+    ['rejects', () => Promise.reject(new Error('membership db down'))],
+  ])('refuses the user when authorize %s', async (_n, authorize) => {
+    const app = await start({ authorize: authorize as never })
+    const sent = await token(app, 'acme')
+    expect([403, 500]).toContain(sent.status)
+    expect(sent.body).not.toContain('membership db down')
+    expect(sent.body).not.toContain('"token"')
+  })
+
+  it('does not ask authorize about a logged-out visitor: they are sent to log in', async () => {
+    let asked = 0
+    const app = await start({ authorize: () => ++asked > 0 }, { getUser: () => null })
+    const sent = await app.send(
+      '/t/acme/sso/kustomer/login?kustomerRedirectUri=https%3A%2F%2Facme.kustomer.help%2F',
+    )
+    expect(sent.status).toBe(302)
+    expect(asked).toBe(0)
+  })
+
   it('hands on requests outside basePath without resolving anything', async () => {
     const store = tenantStore()
     const app = await start({ resolve: store.resolve })
@@ -431,6 +499,7 @@ describe('tenants: configuration checks', () => {
     [{ resolve: () => [], id: 'org' }, /basePath "\/t\/:tenant\/sso" has none/],
     [{ resolve: () => [], maxTenants: 0 }, /`maxTenants` must be a positive whole number/],
     [{ resolve: () => [], ttlMs: 1.5 }, /`ttlMs` must be a positive whole number/],
+    [{ resolve: () => [], authorize: true }, /`authorize` must be a function/],
     ['x', /ssoMiddleware\(\{ tenants \}\): takes/],
   ])('refuses %j', async (tenants, message) => {
     await expect(build(tenants)()).rejects.toMatchObject({ code: 'ERR_SSO_CONFIG', message })
