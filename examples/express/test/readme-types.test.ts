@@ -20,6 +20,19 @@ function blockAfter(heading: string): string {
   return README.slice(open + 6, close + 1)
 }
 
+/** The app's own module in the tenants example (`./tenant-store`), as declarations. */
+const TENANT_STORE = `
+import type { IncomingMessage } from 'node:http'
+import type { SsoUser } from '@sso/middleware'
+export declare function sessionUser(req: IncomingMessage): Promise<SsoUser | null>
+export declare function isMember(userId: string, tenant: string): Promise<boolean>
+export declare function findTenant(
+  tenant: string,
+  options: { signal: AbortSignal },
+): Promise<{ kustomerHost?: string; communityUrl?: string } | null>
+export declare function readSecret(name: string, options: { signal: AbortSignal }): Promise<string>
+`
+
 /** Modules the snippets import that stand for the app's own code. */
 const APP_STUBS = `
 declare module '@/lib/session' {
@@ -63,14 +76,22 @@ function typecheck(files: Record<string, string>): string[] {
     )
 }
 
-describe("the middleware README's quick starts compile", () => {
+describe("the middleware README's quick starts (and its tenants example) compile", () => {
   it.each([
     ['Express', '## Quick start (Express)', 'readme-express.ts'],
     ['Fetch (Next.js route handler)', '### Fetch API: Next.js, Hono, Bun, Deno', 'readme-fetch.ts'],
+    ['Many tenants', '## Many tenants', 'readme-tenants.ts'],
   ])('%s', (_name, heading, file) => {
     const snippet = blockAfter(heading)
     expect(snippet).toContain("from '@sso/middleware'")
-    expect(typecheck({ [file]: snippet, 'readme-stubs.d.ts': APP_STUBS })).toEqual([])
+    expect(snippet).toMatch(/sso(Middleware|Handler)\(/)
+    expect(
+      typecheck({
+        [file]: snippet,
+        'readme-stubs.d.ts': APP_STUBS,
+        'tenant-store.d.ts': TENANT_STORE,
+      }),
+    ).toEqual([])
   })
 
   it('fails on a snippet that no longer matches the API', () => {
