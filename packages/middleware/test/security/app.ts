@@ -4,10 +4,21 @@ import {
   type KonnecApi,
   type KonnecFaultSpec,
   listen,
+  startKonnec,
+  TENANTS,
+  type TenantFixture,
+  tenantFixture,
+  tenantVendors,
   type Upstream,
   VENDOR_FIXTURES,
 } from '@sso/fixtures'
-import { type GetUser, type SsoEvent, ssoMiddleware, type Vendor } from '../../src/index'
+import {
+  type GetUser,
+  type SsoEvent,
+  ssoMiddleware,
+  type TenantOptions,
+  type Vendor,
+} from '../../src/index'
 
 export interface SecurityApp {
   url: string
@@ -18,12 +29,28 @@ export interface SecurityApp {
   errors: unknown[]
   /** What `getUser` does; change it between requests. (default: returns ALICE) */
   getUser: (req: IncomingMessage) => unknown
+  /** With `tenants`: every tenant id the resolver was called with, in order. */
+  resolved: string[]
   close(): Promise<void>
 }
 
+/** A `tenants` mount on `/t/:tenant/sso`: the fixture tenants, or a resolver of the test's own. */
+export interface TenantMount {
+  /** Each tenant's Konnec simulator, by tenant id (`startTenantUpstreams()`). */
+  upstreams: Readonly<Record<string, KonnecApi>>
+  /** Replaces the fixture tenants' resolver (its calls are still counted in `resolved`). */
+  resolve?: TenantOptions<IncomingMessage>['resolve']
+  timeoutMs?: number
+}
+
+/** The `basePath` of the tenant mounts. */
+export const TENANT_BASE = '/t/:tenant/sso'
+/** Where tenant `id`'s routes live: `/t/<id>/sso`. */
+export const tenantBase = (id: string) => `/t/${id}/sso`
+
 export interface SecurityAppOptions {
-  /** Konnec's API: the simulator, from the fixtures' `startKonnec()`. */
-  upstream: KonnecApi
+  /** Konnec's API: the simulator, from the fixtures' `startKonnec()` (not with `tenants`). */
+  upstream?: KonnecApi
   basePath?: string
   onError?: 'respond' | 'next'
   exposeErrors?: boolean
@@ -34,6 +61,49 @@ export interface SecurityAppOptions {
   konnecTimeoutMs?: number
   /** No `loginUrl`: logged-out browsers get a 401 page. */
   noLoginUrl?: boolean
+  /** Mount `tenants` (on `TENANT_BASE`) instead of the fixture vendors. */
+  tenants?: TenantMount
+}
+
+/** Starts one Konnec simulator per fixture tenant, with that tenant's organisation. */
+export async function startTenantUpstreams(): Promise<{
+  upstreams: Record<string, KonnecApi>
+  close(): Promise<void>
+}> {
+  const started = await Promise.all(TENANTS.map((t) => startKonnec(t.konnec)))
+  return {
+    upstreams: Object.fromEntries(TENANTS.map((t, i) => [t.id, started[i] as KonnecApi])),
+    close: async () => {
+      await Promise.all(started.map((api) => api.close()))
+    },
+  }
+}
+
+/**
+ * The fixture tenants' resolver: each tenant's vendors, built from the fixtures with its own
+ * secrets and allow-lists, calling its own Konnec; `null` for any other id. Records each call.
+ */
+export function tenantResolver(
+  upstreams: Readonly<Record<string, KonnecApi>>,
+  calls: string[],
+  konnecTimeoutMs = 2000,
+): TenantOptions<IncomingMessage>['resolve'] {
+  return async (id) => {
+    calls.push(id)
+    const tenant = tenantFixture(id)
+    if (!tenant) return null
+    return tenantVendors(tenant, upstreams[id] as KonnecApi, {
+      konnec: { timeoutMs: konnecTimeoutMs },
+    })
+  }
+}
+
+/** A fixture tenant's routes: `ROUTES` under `/t/<id>/sso`. */
+export function tenantRoutes(tenant: TenantFixture): SecurityRoute[] {
+  return ROUTES.map((r) => ({
+    ...r,
+    path: `${tenantBase(tenant.id)}${r.path.slice('/sso'.length)}`,
+  }))
 }
 
 /**
@@ -45,6 +115,11 @@ export function fixtureVendors(upstream: Upstream, konnecTimeoutMs = 2000): Vend
   return VENDOR_FIXTURES.map((fixture) =>
     fixture.build(fixture.id === 'konnec' ? { timeoutMs: konnecTimeoutMs } : {}, upstream),
   )
+}
+
+const need = (upstream: KonnecApi | undefined): KonnecApi => {
+  if (!upstream) throw new Error('startSecurityApp: give `upstream` (or `tenants`)')
+  return upstream
 }
 
 /**
@@ -92,12 +167,28 @@ export const BROWSER_TARGETS: readonly string[] = ROUTES.filter((r) => r.kind ==
 export async function startSecurityApp(options: SecurityAppOptions): Promise<SecurityApp> {
   const events: SsoEvent[] = []
   const errors: unknown[] = []
+  const resolved: string[] = []
   const app = {
     getUser: (() => ALICE) as SecurityApp['getUser'],
   }
+  const mount = options.tenants
+  const resolve = mount?.resolve
   const middleware = ssoMiddleware<IncomingMessage>({
     getUser: ((req: IncomingMessage) => app.getUser(req)) as GetUser<IncomingMessage>,
-    vendors: fixtureVendors(options.upstream, options.konnecTimeoutMs),
+    ...(mount
+      ? {
+          basePath: TENANT_BASE,
+          tenants: {
+            resolve: resolve
+              ? (id, context) => {
+                  resolved.push(id)
+                  return resolve(id, context)
+                }
+              : tenantResolver(mount.upstreams, resolved, options.konnecTimeoutMs),
+            ...(mount.timeoutMs === undefined ? {} : { timeoutMs: mount.timeoutMs }),
+          },
+        }
+      : { vendors: fixtureVendors(need(options.upstream), options.konnecTimeoutMs) }),
     ...(options.noLoginUrl ? {} : { loginUrl: '/login' }),
     ...(options.basePath ? { basePath: options.basePath } : {}),
     ...(options.onError ? { onError: options.onError } : {}),
@@ -118,6 +209,7 @@ export async function startSecurityApp(options: SecurityAppOptions): Promise<Sec
     port: server.port,
     events,
     errors,
+    resolved,
     get getUser() {
       return app.getUser
     },

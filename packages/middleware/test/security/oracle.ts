@@ -101,3 +101,16 @@ function leavesOrigin(value: string, origin: string): string | undefined {
   }
   return undefined
 }
+
+/**
+ * May a tenant resolver see `value`? DESIGN ("a tenant id is validated before any app code sees
+ * it") and the documented shape: 1 to 128 characters, each an ASCII letter, digit, `.`, `_` or
+ * `-`, the first and last a letter or digit (so never `.`, `..`, or a path).
+ */
+export function isTenantIdShape(value: unknown): boolean {
+  if (typeof value !== 'string' || value.length < 1 || value.length > 128) return false
+  const alnum = (ch: string) =>
+    (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
+  for (const ch of value) if (!alnum(ch) && ch !== '.' && ch !== '_' && ch !== '-') return false
+  return alnum(value[0] as string) && alnum(value[value.length - 1] as string)
+}

@@ -1,5 +1,7 @@
 // DESIGN rules 1, 2 and 8 under attack: every input that names a place to go, driven with a
-// generated corpus of open-redirect tricks over real HTTP through the middleware.
+// generated corpus of open-redirect tricks over real HTTP through the middleware: on a static
+// mount (every case), and on a `tenants` mount for each fixture tenant (every class, sampled),
+// with the attacks only many tenants have (another tenant's places, tenant ids that are not ids).
 import { jwtVerify } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -8,6 +10,8 @@ import {
   type KonnecApi,
   SECRETS,
   startKonnec,
+  TENANTS,
+  type TenantFixture,
   vendorFixture,
 } from '@sso/fixtures'
 import {
@@ -16,6 +20,9 @@ import {
   ROUTES,
   type SecurityApp,
   startSecurityApp,
+  startTenantUpstreams,
+  tenantBase,
+  tenantRoutes,
 } from './app'
 import {
   absoluteFormCorpus,
@@ -33,11 +40,42 @@ import { type Reply, pool, send, sendRaw } from './http'
 import {
   errorCode,
   isAllowedDestination,
+  isTenantIdShape,
   isUnambiguousAbsolute,
   JWT_PATTERN,
   tokensIn,
   unsafeReturnPath,
 } from './oracle'
+
+/** Where the routes under attack live, and how many of each class's cases run there. */
+interface Mount {
+  /** `''` for the static mount, `[tenant acme] ` for a tenant. */
+  label: string
+  /** `/sso`, or `/t/<tenant>/sso`. */
+  base: string
+  app: () => SecurityApp
+  tenant?: TenantFixture
+  /** The cases this mount runs of a class: all of them, or a sample. */
+  pick<C>(cases: readonly C[]): C[]
+}
+
+/**
+ * On a tenant mount each class runs at most about `TENANT_SAMPLE` cases, evenly spread and
+ * different per tenant, plus every case whose target is allowed (those use the tenant's own
+ * allow-list): every class per tenant at a fraction of the full corpus's time.
+ */
+const TENANT_SAMPLE = 24
+
+function sampler(offset: number) {
+  return <C>(cases: readonly C[]): C[] => {
+    if (cases.length <= TENANT_SAMPLE) return [...cases]
+    const stride = Math.ceil(cases.length / TENANT_SAMPLE)
+    return cases.filter((kase, i) => {
+      const { expect: want, roundTrip } = kase as { expect?: string; roundTrip?: boolean }
+      return want === 'allow' || want === 'keep' || roundTrip === true || i % stride === offset
+    })
+  }
+}
 
 interface AbsoluteSpec {
   vendor: 'kustomer' | 'comm100'
@@ -46,50 +84,75 @@ interface AbsoluteSpec {
   tokenParam: string
   /** Other parameters the vendor sends, in front of the attacked one. */
   prefix: string
-  entries: string[]
+  entries: readonly string[]
   target: Target
   secret: string
+  /** The same vendor's secrets of the other tenants: a token must never verify with them. */
+  otherSecrets: string[]
 }
 
 /**
- * The attack on one vendor's absolute target parameter. The route, its other parameters and
- * the allow-list come from the vendor's fixture; which hosts count as which entry kind is the
- * oracle's own knowledge.
+ * Which host of an allow-list counts as which entry kind, read from the configuration's entries
+ * (the oracle's reading, not the middleware's): the exact host, the `*.suffix`, a made-up host
+ * under the suffix, and the loopback origin.
  */
-function absoluteSpec(
-  vendor: 'kustomer' | 'comm100',
-  param: string,
-  tokenParam: string,
-  target: Target,
-): AbsoluteSpec {
-  const fixture = vendorFixture(vendor)
-  const others = new URLSearchParams(fixture.start.query)
-  others.delete(param)
-  return {
-    vendor,
-    route: `/sso${fixture.start.path}`,
-    param,
-    tokenParam,
-    prefix: `${others}&`,
-    entries: [...fixture.destinations],
-    target,
-    secret: SECRETS[vendor],
-  }
+function targetOf(entries: readonly string[], label: string): Target {
+  const exact = entries.find((e) => !e.startsWith('*.') && !e.includes('://'))
+  const wildcard = entries.find((e) => e.startsWith('*.'))
+  const loopback = entries.find((e) => e.includes('://'))
+  if (!exact || !wildcard || !loopback) throw new Error(`${label}: one entry of each kind needed`)
+  const suffix = wildcard.slice(2)
+  return { exact, suffix, sub: `${label}.${suffix}`, loopback }
 }
 
-const ABSOLUTE: AbsoluteSpec[] = [
-  absoluteSpec('kustomer', 'kustomerRedirectUri', 'externalToken', {
+/** The oracle's own host kinds for the fixtures' static configuration. */
+const STATIC_TARGETS: Record<AbsoluteSpec['vendor'], Target> = {
+  kustomer: {
     exact: 'help.acme.com',
     suffix: 'kustomer.help',
     sub: 'acme.kustomer.help',
     loopback: 'http://127.0.0.1:4001',
-  }),
-  absoluteSpec('comm100', 'redirect_url', 'jwt', {
+  },
+  comm100: {
     exact: 'chat.acme.com',
     suffix: 'comm100.io',
     sub: 'dash11.comm100.io',
     loopback: 'http://localhost:4002',
-  }),
+  },
+}
+
+/**
+ * The attack on one vendor's absolute target parameter on `mount`. The route and its other
+ * parameters come from the vendor's fixture, the allow-list and secret from the mount's
+ * configuration (the fixture's, or the tenant's).
+ */
+function absoluteSpec(
+  vendor: AbsoluteSpec['vendor'],
+  param: string,
+  tokenParam: string,
+  mount: Mount,
+): AbsoluteSpec {
+  const fixture = vendorFixture(vendor)
+  const others = new URLSearchParams(fixture.start.query)
+  others.delete(param)
+  const tenant = mount.tenant
+  const entries = tenant ? (tenant.destinations[vendor] ?? []) : fixture.destinations
+  return {
+    vendor,
+    route: `${mount.base}${fixture.start.path}`,
+    param,
+    tokenParam,
+    prefix: `${others}&`,
+    entries,
+    target: tenant ? targetOf(entries, tenant.id) : STATIC_TARGETS[vendor],
+    secret: tenant ? tenant.secrets[vendor] : SECRETS[vendor],
+    otherSecrets: TENANTS.filter((t) => t !== tenant).map((t) => t.secrets[vendor]),
+  }
+}
+
+const absoluteSpecs = (mount: Mount): AbsoluteSpec[] => [
+  absoluteSpec('kustomer', 'kustomerRedirectUri', 'externalToken', mount),
+  absoluteSpec('comm100', 'redirect_url', 'jwt', mount),
 ]
 
 const CONCURRENCY = 8
@@ -154,6 +217,19 @@ async function verifies(token: string, secret: string): Promise<boolean> {
   }
 }
 
+/** The problems of a token that must verify with `secret` only, not with `others`. */
+async function signedBy(token: string, secret: string, others: readonly string[]) {
+  const problems: string[] = []
+  if (!(await verifies(token, secret))) {
+    problems.push('the token sent does not verify for the signed-in user')
+  }
+  for (const other of others) {
+    if (await verifies(token, other))
+      problems.push("the token verifies with another tenant's secret")
+  }
+  return problems
+}
+
 /** Runs every case of a class and returns the problems, one line per failing case. */
 async function runClass<C extends { value: string }>(
   cases: readonly C[],
@@ -166,35 +242,55 @@ async function runClass<C extends { value: string }>(
   return results.flat()
 }
 
+/** The name of a class as run on a mount: how many of its cases run. */
+const counted = (picked: readonly unknown[], all: readonly unknown[]) =>
+  picked.length === all.length ? `${all.length} cases` : `${picked.length} of ${all.length} cases`
+
 let upstream: KonnecApi
 let app: SecurityApp
+let tenantUpstreams: Awaited<ReturnType<typeof startTenantUpstreams>>
+/** One `tenants` mount serving every fixture tenant. */
+let tenantApp: SecurityApp
 beforeAll(async () => {
   upstream = await startKonnec()
   app = await startSecurityApp({ upstream })
+  tenantUpstreams = await startTenantUpstreams()
+  tenantApp = await startSecurityApp({ tenants: { upstreams: tenantUpstreams.upstreams } })
 })
 afterAll(async () => {
   await app.close()
+  await tenantApp.close()
   await upstream.close()
+  await tenantUpstreams.close()
 })
 
-for (const spec of ABSOLUTE) {
-  describe(`${spec.param} (${spec.vendor}): a token goes only where configuration says`, () => {
+const STATIC: Mount = { label: '', base: '/sso', app: () => app, pick: (cases) => [...cases] }
+const TENANT_MOUNTS: Mount[] = TENANTS.map((tenant, i) => ({
+  label: `[tenant ${tenant.id}] `,
+  base: tenantBase(tenant.id),
+  app: () => tenantApp,
+  tenant,
+  pick: sampler(i),
+}))
+
+function absoluteSuite(spec: AbsoluteSpec, mount: Mount) {
+  describe(`${mount.label}${spec.param} (${spec.vendor}): a token goes only where configuration says`, () => {
     const classes = redirectCorpus(spec.target, spec.param)
     const target = (kase: Case) =>
       `${spec.route}?${spec.prefix}${kase.query ?? `${spec.param}=${encodeURIComponent(kase.value)}`}`
 
     async function loggedIn(kase: Case): Promise<string[]> {
-      const reply = await send(app.port, { path: target(kase) })
-      const problems = invariants(reply, app, spec.entries)
+      const on = mount.app()
+      const reply = await send(on.port, { path: target(kase) })
+      const problems = invariants(reply, on, spec.entries)
       const refused = isRefusal(reply, REDIRECT_CODES)
       const location = header(reply, 'location')
-      const url = location === undefined ? undefined : new URL(location, app.url)
+      const url = location === undefined ? undefined : new URL(location, on.url)
       const tokens = url?.searchParams.getAll(spec.tokenParam) ?? []
       const sent = reply.status === 302 && tokens.length === 1
       if (url && tokens.length > 1) problems.push(`${tokens.length} ${spec.tokenParam} parameters`)
-      if (sent && !(await verifies(tokens[0] as string, spec.secret))) {
-        problems.push('the token sent does not verify for the signed-in user')
-      }
+      if (sent)
+        problems.push(...(await signedBy(tokens[0] as string, spec.secret, spec.otherSecrets)))
       if (kase.expect === 'refuse' && !refused) {
         problems.push(`expected a 4xx ERR_SSO_* refusal, got ${reply.status} ${location ?? ''}`)
       }
@@ -211,12 +307,13 @@ for (const spec of ABSOLUTE) {
     }
 
     async function loggedOut(kase: Case): Promise<string[]> {
+      const on = mount.app()
       const path = target(kase)
-      const reply = await send(app.port, { path })
-      const problems = invariants(reply, app, [])
+      const reply = await send(on.port, { path })
+      const problems = invariants(reply, on, [])
       const refused = isRefusal(reply, REDIRECT_CODES)
       const location = header(reply, 'location')
-      const login = location === undefined ? undefined : new URL(location, app.url)
+      const login = location === undefined ? undefined : new URL(location, on.url)
       const toLogin = reply.status === 302 && login?.pathname === '/login'
       // A bad target is refused before the user is asked to sign in.
       if (kase.expect === 'refuse' && !refused) {
@@ -236,22 +333,25 @@ for (const spec of ABSOLUTE) {
     }
 
     for (const cls of classes) {
-      it(`${cls.name}: ${cls.cases.length} cases — logged in, a token only ever reaches an allowed host`, async () => {
-        app.getUser = () => ALICE
-        expect(await runClass(cls.cases, loggedIn)).toEqual([])
+      const cases = mount.pick(cls.cases)
+      const n = counted(cases, cls.cases)
+      it(`${cls.name}: ${n} — logged in, a token only ever reaches an allowed host`, async () => {
+        mount.app().getUser = () => ALICE
+        expect(await runClass(cases, loggedIn)).toEqual([])
       })
-      it(`${cls.name}: ${cls.cases.length} cases — logged out, refused first or sent to login with a safe returnTo`, async () => {
-        app.getUser = () => null
-        expect(await runClass(cls.cases, loggedOut)).toEqual([])
+      it(`${cls.name}: ${n} — logged out, refused first or sent to login with a safe returnTo`, async () => {
+        mount.app().getUser = () => null
+        expect(await runClass(cases, loggedOut)).toEqual([])
       })
     }
 
     // Rule 1 bounds the URL that comes in (4,096 characters), not the Location once the token is
     // added: a target at the limit must still receive its token.
     it(`sends the token to a ${spec.param} of exactly 4,096 characters, the documented limit`, async () => {
-      app.getUser = () => ALICE
+      const on = mount.app()
+      on.getUser = () => ALICE
       const value = `https://${spec.target.sub}/`.padEnd(4096, 'a')
-      const reply = await send(app.port, {
+      const reply = await send(on.port, {
         path: `${spec.route}?${spec.prefix}${spec.param}=${encodeURIComponent(value)}`,
       })
       expect({ status: reply.status, code: errorCode(reply.body) }).toEqual({
@@ -285,135 +385,237 @@ for (const spec of ABSOLUTE) {
   })
 }
 
-describe('referrer_uri (bettermode): unsafe paths are dropped, and the token still goes only to communityUrl', () => {
-  const community = new URL(COMMUNITY_URL)
-  const absolute = redirectCorpus(
-    {
-      exact: community.hostname,
-      suffix: 'acme.com',
-      sub: `x.${community.hostname}`,
-      loopback: 'http://127.0.0.1:4005',
-    },
-    'referrer_uri',
-  )
-  const classes = relativeCorpus('referrer_uri', absolute)
-  const target = (kase: RelativeCase) =>
-    `/sso/bettermode/login?${kase.query ?? `referrer_uri=${encodeURIComponent(kase.value)}`}`
+function referrerSuite(mount: Mount) {
+  describe(`${mount.label}referrer_uri (bettermode): unsafe paths are dropped, and the token still goes only to communityUrl`, () => {
+    const community = new URL(mount.tenant?.destinations.bettermode?.[0] ?? COMMUNITY_URL)
+    const secret = mount.tenant?.secrets.bettermode ?? SECRETS.bettermode
+    const otherSecrets = TENANTS.filter((t) => t !== mount.tenant).map((t) => t.secrets.bettermode)
+    const absolute = redirectCorpus(
+      {
+        exact: community.hostname,
+        suffix: community.hostname.split('.').slice(1).join('.'),
+        sub: `x.${community.hostname}`,
+        loopback: 'http://127.0.0.1:4005',
+      },
+      'referrer_uri',
+    )
+    const classes = relativeCorpus('referrer_uri', absolute)
+    const target = (kase: RelativeCase) =>
+      `${mount.base}/bettermode/login?${kase.query ?? `referrer_uri=${encodeURIComponent(kase.value)}`}`
 
-  async function loggedIn(kase: RelativeCase): Promise<string[]> {
-    const reply = await send(app.port, { path: target(kase) })
-    const problems = invariants(reply, app, [community.origin])
-    const location = header(reply, 'location')
-    if (kase.expect === 'refuse') {
-      if (!isRefusal(reply, /^ERR_SSO_BAD_REQUEST$/)) {
-        problems.push(`expected a 400 ERR_SSO_BAD_REQUEST, got ${reply.status}`)
+    async function loggedIn(kase: RelativeCase): Promise<string[]> {
+      const on = mount.app()
+      const reply = await send(on.port, { path: target(kase) })
+      const problems = invariants(reply, on, [community.origin])
+      const location = header(reply, 'location')
+      if (kase.expect === 'refuse') {
+        if (!isRefusal(reply, /^ERR_SSO_BAD_REQUEST$/)) {
+          problems.push(`expected a 400 ERR_SSO_BAD_REQUEST, got ${reply.status}`)
+        }
+        return problems
+      }
+      if (reply.status !== 302 || location === undefined) {
+        return [
+          ...problems,
+          `expected the community redirect, got ${reply.status} ${errorCode(reply.body)}`,
+        ]
+      }
+      const url = new URL(location)
+      if (`${url.origin}${url.pathname}` !== `${community.origin}/api/auth/sso`) {
+        problems.push(`token sent to ${url.origin}${url.pathname}`)
+      }
+      const jwts = url.searchParams.getAll('jwt')
+      if (jwts.length !== 1) problems.push(`${jwts.length} jwt parameters`)
+      else problems.push(...(await signedBy(jwts[0] as string, secret, otherSecrets)))
+      const kept = url.searchParams.getAll('redirect_uri')
+      if (kept.length > 1) problems.push('redirect_uri repeated')
+      const redirectUri = kept[0]
+      if (redirectUri !== undefined) {
+        const why = unsafeReturnPath(redirectUri, community.origin)
+        if (why) problems.push(`kept an unsafe redirect_uri ${show(redirectUri)}: ${why}`)
+      }
+      if (kase.expect === 'keep' && redirectUri !== kase.value)
+        problems.push('a safe path was not kept')
+      if (kase.expect === 'drop' && redirectUri !== undefined)
+        problems.push('an unsafe path was kept')
+      return problems
+    }
+
+    async function loggedOut(kase: RelativeCase): Promise<string[]> {
+      const on = mount.app()
+      const path = target(kase)
+      const reply = await send(on.port, { path })
+      const problems = invariants(reply, on, [])
+      if (kase.expect === 'refuse') {
+        if (!isRefusal(reply, /^ERR_SSO_BAD_REQUEST$/))
+          problems.push(`expected a 400, got ${reply.status}`)
+        return problems
+      }
+      const location = header(reply, 'location')
+      const login = location === undefined ? undefined : new URL(location, on.url)
+      if (reply.status !== 302 || login?.pathname !== '/login') {
+        problems.push(`expected the login page, got ${reply.status}`)
+      } else if (path.length <= 2048 && login.searchParams.get('returnTo') !== path) {
+        problems.push('returnTo is not the request target')
       }
       return problems
     }
-    if (reply.status !== 302 || location === undefined) {
-      return [
-        ...problems,
-        `expected the community redirect, got ${reply.status} ${errorCode(reply.body)}`,
-      ]
-    }
-    const url = new URL(location)
-    if (`${url.origin}${url.pathname}` !== `${community.origin}/api/auth/sso`) {
-      problems.push(`token sent to ${url.origin}${url.pathname}`)
-    }
-    const jwts = url.searchParams.getAll('jwt')
-    if (jwts.length !== 1) problems.push(`${jwts.length} jwt parameters`)
-    else if (!(await verifies(jwts[0] as string, SECRETS.bettermode))) problems.push('bad token')
-    const kept = url.searchParams.getAll('redirect_uri')
-    if (kept.length > 1) problems.push('redirect_uri repeated')
-    const redirectUri = kept[0]
-    if (redirectUri !== undefined) {
-      const why = unsafeReturnPath(redirectUri, community.origin)
-      if (why) problems.push(`kept an unsafe redirect_uri ${show(redirectUri)}: ${why}`)
-    }
-    if (kase.expect === 'keep' && redirectUri !== kase.value)
-      problems.push('a safe path was not kept')
-    if (kase.expect === 'drop' && redirectUri !== undefined)
-      problems.push('an unsafe path was kept')
-    return problems
-  }
 
-  async function loggedOut(kase: RelativeCase): Promise<string[]> {
-    const path = target(kase)
-    const reply = await send(app.port, { path })
-    const problems = invariants(reply, app, [])
-    if (kase.expect === 'refuse') {
-      if (!isRefusal(reply, /^ERR_SSO_BAD_REQUEST$/))
-        problems.push(`expected a 400, got ${reply.status}`)
-      return problems
+    for (const cls of classes) {
+      const cases = mount.pick(cls.cases)
+      const n = counted(cases, cls.cases)
+      it(`${cls.name}: ${n} — logged in`, async () => {
+        mount.app().getUser = () => ALICE
+        expect(await runClass(cases, loggedIn)).toEqual([])
+      })
+      it(`${cls.name}: ${n} — logged out, a login redirect with a safe returnTo`, async () => {
+        mount.app().getUser = () => null
+        expect(await runClass(cases, loggedOut)).toEqual([])
+      })
     }
-    const location = header(reply, 'location')
-    const login = location === undefined ? undefined : new URL(location, app.url)
-    if (reply.status !== 302 || login?.pathname !== '/login') {
-      problems.push(`expected the login page, got ${reply.status}`)
-    } else if (path.length <= 2048 && login.searchParams.get('returnTo') !== path) {
-      problems.push('returnTo is not the request target')
+  })
+}
+
+/** The parameter of each vendor that names an absolute target, and which vendor it is. */
+const TARGET_PARAMS: Record<string, AbsoluteSpec['vendor']> = {
+  kustomerRedirectUri: 'kustomer',
+  redirect_url: 'comm100',
+}
+
+/**
+ * The browser routes of the fixture vendors on `mount`, each with a valid query: on a tenant,
+ * the target parameters point at a host of that tenant's allow-list instead of the fixture's.
+ */
+function browserTargets(mount: Mount): string[] {
+  const tenant = mount.tenant
+  return BROWSER_TARGETS.map((target) => {
+    const [path = '', query] = target.slice('/sso'.length).split('?')
+    if (query === undefined) return `${mount.base}${path}`
+    const params = new URLSearchParams(query)
+    for (const [param, vendor] of Object.entries(TARGET_PARAMS)) {
+      const value = params.get(param)
+      if (!tenant || value === null) continue
+      const url = new URL(value)
+      url.host = targetOf(tenant.destinations[vendor] ?? [], tenant.id).sub
+      params.set(param, url.href)
     }
-    return problems
-  }
-
-  for (const cls of classes) {
-    it(`${cls.name}: ${cls.cases.length} cases — logged in`, async () => {
-      app.getUser = () => ALICE
-      expect(await runClass(cls.cases, loggedIn)).toEqual([])
-    })
-    it(`${cls.name}: ${cls.cases.length} cases — logged out, a login redirect with a safe returnTo`, async () => {
-      app.getUser = () => null
-      expect(await runClass(cls.cases, loggedOut)).toEqual([])
-    })
-  }
-})
-
-/** Every browser route of the fixture vendors, with a valid query. */
-const BROWSER_ROUTES = BROWSER_TARGETS
+    return `${mount.base}${path}?${tenant ? params : query}`
+  })
+}
 /** The browser routes that hand out a token, for the tenant corpus. */
 const TOKEN_ROUTES = ROUTES.filter((r) => r.kind === 'browser' && r.token).map(
   (r) => `${r.path}${r.query ? `?${r.query}` : ''}`,
 )
 
-describe('returnTo: the login redirect the middleware builds is always a safe relative path', () => {
-  function judgePath(reply: Reply, kase: PathCase, on: SecurityApp): string[] {
-    const problems = invariants(reply, on, ALL_DESTINATIONS)
-    const location = header(reply, 'location')
-    const passedOn = reply.status === 404 && header(reply, 'x-app') === 'not-found'
-    const nodeRefused = (reply.status === 400 || reply.status === 431) && !reply.body
-    if (reply.status >= 400 && !passedOn && !nodeRefused && !errorCode(reply.body)) {
-      problems.push(`a ${reply.status} without an ERR_SSO_* code`)
-    }
-    if (location !== undefined && reply.status !== 302)
-      problems.push(`Location on a ${reply.status}`)
-    if (kase.roundTrip && location !== undefined) {
-      const login = new URL(location, on.url)
-      const toLogin = login.origin === on.url && login.pathname === '/login'
-      if (toLogin && login.searchParams.get('returnTo') !== kase.value) {
-        problems.push(
-          `returnTo ${show(login.searchParams.get('returnTo') ?? '')} is not the target`,
-        )
-      }
-    }
-    return problems
+function judgePath(
+  reply: Reply,
+  kase: PathCase,
+  on: SecurityApp,
+  destinations: readonly string[] = ALL_DESTINATIONS,
+): string[] {
+  const problems = invariants(reply, on, destinations)
+  const location = header(reply, 'location')
+  const passedOn = reply.status === 404 && header(reply, 'x-app') === 'not-found'
+  const nodeRefused = (reply.status === 400 || reply.status === 431) && !reply.body
+  if (reply.status >= 400 && !passedOn && !nodeRefused && !errorCode(reply.body)) {
+    problems.push(`a ${reply.status} without an ERR_SSO_* code`)
   }
+  if (location !== undefined && reply.status !== 302) problems.push(`Location on a ${reply.status}`)
+  if (kase.roundTrip && location !== undefined) {
+    const login = new URL(location, on.url)
+    const toLogin = login.origin === on.url && login.pathname === '/login'
+    if (toLogin && login.searchParams.get('returnTo') !== kase.value) {
+      problems.push(`returnTo ${show(login.searchParams.get('returnTo') ?? '')} is not the target`)
+    }
+  }
+  return problems
+}
+
+/** The returnTo suites on `mount`: request paths, and absolute-form targets over a raw socket. */
+function returnToSuite(mount: Mount) {
+  const routes = browserTargets(mount)
+  const destinations = mount.tenant
+    ? Object.values(mount.tenant.destinations).flat()
+    : ALL_DESTINATIONS
+  /**
+   * The static corpus on this mount: its `/sso` moved under the mount's base (the tricks stay
+   * around it), each fixture query replaced by the mount's own.
+   */
+  const onMount = (cases: readonly PathCase[], own: readonly string[]) =>
+    cases.map((kase) => {
+      let value = kase.value
+      BROWSER_TARGETS.forEach((target, i) => {
+        const [, query = ''] = target.split('?')
+        const [, mine = ''] = (own[i] as string).split('?')
+        if (query && value.includes(query)) value = value.replace(query, mine)
+      })
+      return { ...kase, value: value.replace('/sso', mount.base) }
+    })
 
   for (const [who, user] of [
     ['logged out', null],
     ['logged in', ALICE],
   ] as const) {
-    for (const cls of pathCorpus(BROWSER_ROUTES)) {
-      it(`${cls.name}: ${cls.cases.length} cases, ${who}`, async () => {
-        app.getUser = () => user
-        const problems = await runClass(cls.cases, async (kase) =>
-          judgePath(await send(app.port, { path: kase.value }), kase, app),
+    for (const cls of pathCorpus(BROWSER_TARGETS)) {
+      const all = onMount(cls.cases, routes)
+      const cases = mount.pick(all)
+      it(`${mount.label}${cls.name}: ${counted(cases, all)}, ${who}`, async () => {
+        const on = mount.app()
+        on.getUser = () => user
+        const problems = await runClass(cases, async (kase) =>
+          judgePath(await send(on.port, { path: kase.value }), kase, on, destinations),
         )
         expect(problems).toEqual([])
       })
     }
   }
 
-  describe('with basePath /:tenant/sso', () => {
+  const absoluteForm = routes.map(absoluteFormCorpus)
+  for (const [who, user] of [
+    ['logged out', null],
+    ['logged in', ALICE],
+  ] as const) {
+    const all = absoluteForm.flatMap((c) => c.cases)
+    const cases = mount.pick(all)
+    it(`${mount.label}${absoluteForm[0]?.name}: ${counted(cases, all)} over ${routes.length} routes, ${who}`, async () => {
+      const on = mount.app()
+      on.getUser = () => user
+      const problems = await runClass(cases, async (kase) => {
+        const reply = await sendRaw(on.port, `GET ${kase.value} HTTP/1.1\r\nHost: ${EVIL}`)
+        const found = judgePath(reply, kase, on, destinations)
+        const location = header(reply, 'location')
+        // The request line's scheme and host never reach the Location.
+        if (location?.startsWith('/') === false && !tokensIn(new URL(location)).length) {
+          found.push(`absolute Location ${show(location)}`)
+        }
+        if (location?.includes(EVIL) && new URL(location, on.url).host.includes(EVIL)) {
+          found.push(`Location points at ${EVIL}`)
+        }
+        return found
+      })
+      expect(problems).toEqual([])
+    })
+  }
+
+  it(`${mount.label}reduces an absolute-form target to its path: returnTo is exactly the path and query`, async () => {
+    const on = mount.app()
+    on.getUser = () => null
+    const route = routes[0] as string
+    const reply = await sendRaw(on.port, `GET http://${EVIL}${route} HTTP/1.1\r\nHost: ${EVIL}`)
+    expect(reply.status).toBe(302)
+    const location = header(reply, 'location') ?? ''
+    expect(location.startsWith('/login?')).toBe(true)
+    expect(new URL(location, on.url).searchParams.get('returnTo')).toBe(route)
+  })
+}
+
+for (const spec of absoluteSpecs(STATIC)) absoluteSuite(spec, STATIC)
+referrerSuite(STATIC)
+
+describe('returnTo: the login redirect the middleware builds is always a safe relative path', () => {
+  returnToSuite(STATIC)
+
+  describe('with basePath /:tenant/sso (a parameter, no tenants)', () => {
     let tenant: SecurityApp
     beforeAll(async () => {
       tenant = await startSecurityApp({ upstream, basePath: '/:tenant/sso' })
@@ -432,7 +634,7 @@ describe('returnTo: the login redirect the middleware builds is always a safe re
 
     it('sends a tenant path whose segment decodes to a scheme-relative URL to the site root, not there', async () => {
       const reply = await send(tenant.port, {
-        path: `/%2F%2F${EVIL}${BROWSER_ROUTES[0]}`,
+        path: `/%2F%2F${EVIL}${BROWSER_TARGETS[0]}`,
       })
       expect(reply.status).toBe(302)
       expect(
@@ -440,39 +642,187 @@ describe('returnTo: the login redirect the middleware builds is always a safe re
       ).toBe('/')
     })
   })
+})
 
-  const absoluteForm = BROWSER_ROUTES.map(absoluteFormCorpus)
-  for (const [who, user] of [
-    ['logged out', null],
-    ['logged in', ALICE],
-  ] as const) {
-    it(`${absoluteForm[0]?.name}: ${absoluteForm.reduce((n, c) => n + c.cases.length, 0)} cases over ${BROWSER_ROUTES.length} routes, ${who}`, async () => {
-      app.getUser = () => user
-      const cases = absoluteForm.flatMap((c) => c.cases)
-      const problems = await runClass(cases, async (kase) => {
-        const reply = await sendRaw(app.port, `GET ${kase.value} HTTP/1.1\r\nHost: ${EVIL}`)
-        const found = judgePath(reply, kase, app)
-        const location = header(reply, 'location')
-        // The request line's scheme and host never reach the Location.
-        if (location?.startsWith('/') === false && !tokensIn(new URL(location)).length) {
-          found.push(`absolute Location ${show(location)}`)
-        }
-        if (location?.includes(EVIL) && new URL(location, app.url).host.includes(EVIL)) {
-          found.push(`Location points at ${EVIL}`)
-        }
-        return found
+// ---------------------------------------------------------------------------------------------
+// The same attacks on a `tenants` mount, for each fixture tenant, and the attacks of many tenants.
+
+for (const mount of TENANT_MOUNTS) {
+  describe(`tenants mount, tenant ${mount.tenant?.id}: every redirect class on its own configuration`, () => {
+    for (const spec of absoluteSpecs(mount)) absoluteSuite(spec, mount)
+    referrerSuite(mount)
+    describe('returnTo', () => returnToSuite(mount))
+  })
+}
+
+describe('tenants mount: a token of one tenant never goes where only another tenant allows', () => {
+  for (const mount of TENANT_MOUNTS) {
+    const tenant = mount.tenant as TenantFixture
+    for (const spec of absoluteSpecs(mount)) {
+      // Every legitimate target of every other tenant, judged against this tenant's allow-list.
+      const foreign = TENANTS.filter((t) => t !== tenant).flatMap((other) => {
+        const entries = other.destinations[spec.vendor] ?? []
+        const [legitimate] = redirectCorpus(targetOf(entries, other.id), spec.param)
+        return (legitimate?.cases ?? []).map((kase) => kase.value)
       })
-      expect(problems).toEqual([])
-    })
+      it(`${tenant.id}'s ${spec.param}: ${foreign.length} targets the other tenants allow — logged in and out, refused unless ${tenant.id} allows them too`, async () => {
+        const on = mount.app()
+        const problems: string[] = []
+        let refused = 0
+        for (const user of [ALICE, null]) {
+          on.getUser = () => user
+          problems.push(
+            ...(await runClass(
+              foreign.map((value) => ({ value })),
+              async ({ value }) => {
+                const reply = await send(on.port, {
+                  path: `${spec.route}?${spec.prefix}${spec.param}=${encodeURIComponent(value)}`,
+                })
+                const found = invariants(reply, on, spec.entries)
+                const allowedHere = isAllowedDestination(new URL(value), spec.entries)
+                if (!allowedHere) {
+                  if (isRefusal(reply, REDIRECT_CODES)) refused++
+                  else found.push(`not refused: ${reply.status} ${header(reply, 'location') ?? ''}`)
+                }
+                return found
+              },
+            )),
+          )
+        }
+        expect(problems).toEqual([])
+        // The fixture tenants share no place, so every one of them is refused.
+        expect(refused).toBe(foreign.length * 2)
+      })
+    }
+  }
+})
+
+/** Tenant ids that are not ids, as they appear in the request target's tenant segment. */
+const BAD_TENANT_IDS: { cls: string; ids: string[]; raw?: boolean }[] = [
+  {
+    cls: 'dot segments, over a raw socket',
+    ids: ['..', '.', '%2e%2e', '%2E%2E', '.%2e', '%2e.', '%2e', '...', '..%00'],
+    raw: true,
+  },
+  {
+    cls: 'encoded slashes and backslashes',
+    ids: [
+      'a%2Fb',
+      '%2F',
+      `%2f%2f${EVIL}`,
+      'acme%2F..%2Fglobex',
+      'acme%2Fsso',
+      'a%5Cb',
+      `%5C%5C${EVIL}`,
+    ],
+  },
+  { cls: 'huge ids', ids: ['a'.repeat(129), `acme${'-'.repeat(200)}x`, 'g'.repeat(5000)] },
+  {
+    cls: 'non-ASCII ids',
+    ids: ['caf%C3%A9', '%C3%A9', 'acme%E2%80%8B', '%EF%BD%81cme', '%D0%B0cme', 'acme%C2%A0'],
+  },
+  {
+    cls: 'NUL and control characters',
+    ids: ['a%00b', '%00', 'acme%00', 'ac%09me', 'acme%0A', '%0D%0Aacme'],
+  },
+  {
+    cls: 'spaces, punctuation and edge characters',
+    ids: [
+      'acme%20',
+      '%20acme',
+      '-acme',
+      'acme-',
+      '.acme',
+      'acme.',
+      '_acme',
+      'ac%40me',
+      'ac%3Ame',
+      'ac%25me',
+    ],
+  },
+]
+
+describe('tenants mount: tenant ids that are not ids never reach the resolver', () => {
+  for (const { cls, ids, raw } of BAD_TENANT_IDS) {
+    const cases = ROUTES.flatMap((route) =>
+      ids.map((id) => ({
+        value: `/t/${id}/sso${route.path.slice('/sso'.length)}${route.query ? `?${route.query}` : ''}`,
+        route,
+      })),
+    )
+    for (const [who, user] of [
+      ['logged in', ALICE],
+      ['logged out', null],
+    ] as const) {
+      it(`${cls}: ${ids.length} ids × ${ROUTES.length} routes, ${who} — 404 ERR_SSO_TENANT_INVALID, the resolver never called`, async () => {
+        tenantApp.getUser = () => user
+        const before = tenantApp.resolved.length
+        const problems = await runClass(cases, async ({ value, route }) => {
+          const reply = raw
+            ? await sendRaw(
+                tenantApp.port,
+                `${route.method} ${value} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0`,
+              )
+            : await send(tenantApp.port, { method: route.method, path: value })
+          const found = invariants(reply, tenantApp, [])
+          if (reply.status !== 404 || errorCode(reply.body) !== 'ERR_SSO_TENANT_INVALID') {
+            found.push(
+              `expected 404 ERR_SSO_TENANT_INVALID, got ${reply.status} ${errorCode(reply.body) ?? ''}`,
+            )
+          }
+          if (header(reply, 'location') !== undefined) found.push('a Location')
+          const type = header(reply, 'content-type') ?? ''
+          if (!type.startsWith(route.method === 'GET' ? 'text/html' : 'application/json')) {
+            found.push(`answered ${type}`)
+          }
+          return found
+        })
+        expect(problems).toEqual([])
+        expect(tenantApp.resolved.slice(before)).toEqual([])
+      })
+    }
   }
 
-  it('reduces an absolute-form target to its path: returnTo is exactly the path and query', async () => {
-    app.getUser = () => null
-    const route = BROWSER_ROUTES[0] as string
-    const reply = await sendRaw(app.port, `GET http://${EVIL}${route} HTTP/1.1\r\nHost: ${EVIL}`)
-    expect(reply.status).toBe(302)
-    const location = header(reply, 'location') ?? ''
-    expect(location.startsWith('/login?')).toBe(true)
-    expect(new URL(location, app.url).searchParams.get('returnTo')).toBe(route)
+  it('raw non-ASCII bytes and a malformed escape in the tenant segment: refused, the resolver never called', async () => {
+    const before = tenantApp.resolved.length
+    const problems = await runClass(
+      ['café', 'a%ZZ', '%E0%A4', 'acme%'].map((id) => ({ value: `/t/${id}/sso/komo/token` })),
+      async ({ value }) => {
+        const reply = await sendRaw(
+          tenantApp.port,
+          `POST ${value} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0`,
+        )
+        const found = invariants(reply, tenantApp, [])
+        // Node's parser may refuse raw non-ASCII (a bare 400); otherwise a stable 4xx code.
+        const nodeRefused = reply.status === 400 && !reply.body
+        if (!nodeRefused && (reply.status < 400 || reply.status >= 500 || !errorCode(reply.body))) {
+          found.push(`expected a 4xx ERR_SSO_* refusal, got ${reply.status}`)
+        }
+        return found
+      },
+    )
+    expect(problems).toEqual([])
+    expect(tenantApp.resolved.slice(before)).toEqual([])
+  })
+
+  it('the resolver only ever saw ids of the documented shape, in every test of this file', () => {
+    expect(tenantApp.resolved.filter((id) => !isTenantIdShape(id))).toEqual([])
+    // It did see the real tenants (the suites above reached it), once each (cached).
+    expect([...new Set(tenantApp.resolved)].sort()).toEqual(TENANTS.map((t) => t.id).sort())
+    expect(tenantApp.resolved.length).toBe(TENANTS.length)
+  })
+})
+
+describe('tenants mount: the fixture tenants are what the corpus assumes', () => {
+  it('have routes under /t/<id>/sso and allow-lists that share no entry', () => {
+    expect(tenantRoutes(TENANTS[0] as TenantFixture)[0]?.path).toMatch(/^\/t\/acme\/sso\//)
+    const [a, b] = TENANTS as [TenantFixture, TenantFixture]
+    for (const vendor of Object.keys(a.destinations)) {
+      const shared = (a.destinations[vendor] ?? []).filter((e) =>
+        b.destinations[vendor]?.includes(e),
+      )
+      expect(shared, vendor).toEqual([])
+    }
+    expect(new Set(TENANTS.flatMap((t) => Object.values(t.secrets))).size).toBe(TENANTS.length * 4)
   })
 })
