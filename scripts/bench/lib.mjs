@@ -25,6 +25,13 @@ export const requireFromRoot = createRequire(join(ROOT, 'package.json'))
 /** The built @sso/middleware, or another build of it (`--candidate`, to A/B a proposed fix). */
 export const importMiddleware = () =>
   import(pathToFileURL(process.env.BENCH_MIDDLEWARE_DIST || MIDDLEWARE_DIST).href)
+/** `@sso/middleware/vendor-kit` of the same build (createSigner lives there since 4b85e3c). */
+export const importVendorKit = () =>
+  import(
+    pathToFileURL(
+      join(dirname(process.env.BENCH_MIDDLEWARE_DIST || MIDDLEWARE_DIST), 'vendor-kit.js'),
+    ).href
+  )
 
 export function builtPackagesExist() {
   return existsSync(MIDDLEWARE_DIST) && existsSync(TESTING_DIST)

@@ -7,7 +7,7 @@ import { serveParent } from '../lib/parent.mjs'
 import {
   importFromMiddleware,
   importHmacKey,
-  importMiddleware,
+  importVendorKit,
   ISSUER,
   requireFromRoot,
   SECRETS,
@@ -36,7 +36,7 @@ const fullClaims = (iat) => ({
   exp: iat + 3600,
 })
 
-const { createSigner } = await importMiddleware()
+const { createSigner } = await importVendorKit()
 const signer = createSigner({ secret }, 'bench', ['HS256'])
 await signer.ready
 
