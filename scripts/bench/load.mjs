@@ -27,10 +27,29 @@ function summarize(result) {
   }
 }
 
+/**
+ * `spread: { template, start, count }`: each request goes to the next of `count` paths, `{i}` in
+ * the template running from `start` (a template without `{i}` is one path, through the same
+ * code, so both sides of a comparison cost the load generator alike).
+ */
+function withSpread({ spread, ...options }) {
+  if (!spread) return options
+  const [head, tail = ''] = spread.template.split('{i}')
+  const numbered = spread.template.includes('{i}')
+  const { start = 0, count = 1 } = spread
+  let k = 0
+  const setupRequest = (req) => {
+    const i = start + (k++ % count)
+    req.path = numbered ? `${head}${i}${tail}` : head
+    return req
+  }
+  return { ...options, requests: [{ method: options.method, setupRequest }] }
+}
+
 await serveParent(() => ({
   handlers: {
     run: async ({ options }) => ({
-      result: summarize(await autocannon({ ...options, renderProgressBar: false })),
+      result: summarize(await autocannon({ ...withSpread(options), renderProgressBar: false })),
     }),
   },
 }))
