@@ -11,6 +11,7 @@ import {
   SECRETS,
   USER,
 } from './lib.mjs'
+import { TENANT_BASE_PATH, tenantResolver } from './tenant-store.mjs'
 
 const HELLO = 'hello'
 const TOKEN_PATH = '/sso/komo/token'
@@ -42,6 +43,20 @@ async function ssoWithAllVendors() {
   })
   await sso.ready
   return sso
+}
+
+/** Komo alone, on node:http: statically configured, or per tenant (`tenants` options). */
+async function komoOnly(tenants) {
+  const mw = await importMiddleware()
+  const sso = mw.ssoMiddleware({
+    getUser: () => USER,
+    ...(tenants
+      ? { basePath: TENANT_BASE_PATH, tenants: { resolve: tenantResolver(mw), ...tenants } }
+      : { vendors: [mw.komo({ secret: SECRETS.komo, issuer: ISSUER })] }),
+    onEvent: () => {},
+  })
+  await sso.ready
+  return (req, res) => sso(req, res, () => notFound(res))
 }
 
 const noop = function noop(_req, _res, next) {
@@ -94,6 +109,12 @@ export const APPS = {
     const sso = await ssoWithAllVendors()
     return (req, res) => sso(req, res, () => notFound(res))
   },
+  // 3. tenants (#12): the Komo token route per tenant vs the same vendor configured statically.
+  'komo-static': () => komoOnly(),
+  /** Room for every tenant the bench warms (10,000, plus the first-request probes). */
+  'komo-tenants': () => komoOnly({ maxTenants: 20_000 }),
+  /** The default bound (maxTenants 1000). */
+  'komo-tenants-default': () => komoOnly({}),
   /** The best a user could hand-write with jose: the key imported once as a CryptoKey. */
   async 'komo-jose'() {
     const { SignJWT } = await importFromMiddleware('jose')

@@ -30,6 +30,7 @@ import {
   USER,
 } from './lib.mjs'
 import { summarizeProfile } from './profile-summary.mjs'
+import { runTenants } from './tenants.mjs'
 
 const { values: flags } = parseArgs({
   options: {
@@ -53,7 +54,7 @@ if (flags.help) {
   --rounds N        rounds per comparison (default 10)
   --duration S      seconds of load per contender per round (default 3)
   --connections N   autocannon connections (default 64)
-  --only a,b        run some sections: import, sign, passthrough, komo, flows, memory
+  --only a,b        run some sections: import, sign, passthrough, komo, flows, memory, tenants
   --profile         run the servers under --cpu-prof and summarise where their time went
   --candidate FILE  also measure the Komo endpoint with another build of @sso/middleware
                     (a dist/index.js with a proposed fix), as an extra contender
@@ -79,7 +80,9 @@ const settings = {
   memoryRounds: quick ? 1 : 3,
 }
 const sections = new Set(
-  (flags.only ?? 'import,sign,passthrough,komo,flows,memory').split(',').map((s) => s.trim()),
+  (flags.only ?? 'import,sign,passthrough,komo,flows,memory,tenants')
+    .split(',')
+    .map((s) => s.trim()),
 )
 const write = flags['no-write'] ? false : (flags.write ?? !quick)
 const enforce = !quick && !flags['report-only']
@@ -129,6 +132,8 @@ async function runHttpGroup(title, servers, contenders, load, rounds = settings.
         url: c.target.url + c.request.path,
         method: c.request.method ?? 'GET',
         headers: c.request.headers ?? {},
+        // Each request to the next of several paths (the tenants rows): see load.mjs.
+        ...(c.request.spread ? { spread: c.request.spread } : {}),
         connections: settings.connections,
         duration,
       })
@@ -161,6 +166,7 @@ async function runHttpGroup(title, servers, contenders, load, rounds = settings.
       }
       log(`  round ${round}: ${line.join('  ')}`)
     }
+    for (const c of contenders) if (c.after) await c.after(c.target, c)
     return runs
   } finally {
     for (const s of Object.values(started)) await s.child.stop()
@@ -201,11 +207,12 @@ function summarize(list) {
 }
 
 function addRow(row) {
-  const met = row.target === undefined ? undefined : row.ratio >= row.target
+  // A row may judge itself (`met`, with `targetText`): a bound rather than a ratio to reach.
+  const met = row.met ?? (row.target === undefined ? undefined : row.ratio >= row.target)
   rows.push({ ...row, met })
   const status = met === undefined ? '' : met ? '  ✓' : '  ✗ below target'
   log(
-    `  → ${row.what}: ${fmtRatio(row.ratio)}${row.target ? ` (target ≥ ${row.target}×)` : ''}${status}`,
+    `  → ${row.what}: ${fmtRatio(row.ratio)}${row.target ? ` (target ≥ ${row.target}×)` : row.targetText ? ` (target ${row.targetText})` : ''}${status}`,
   )
 }
 
@@ -260,9 +267,9 @@ async function sectionPassThrough(load) {
   }
 }
 
-async function checkToken(server) {
+async function checkToken(server, { path = '/sso/komo/token', secret = SECRETS.komo } = {}) {
   const { jwtVerify } = await importFromMiddleware('jose')
-  const res = await send(`${server.url}/sso/komo/token`, { method: 'POST' })
+  const res = await send(`${server.url}${path}`, { method: 'POST' })
   let body
   try {
     body = JSON.parse(res.body)
@@ -274,7 +281,7 @@ async function checkToken(server) {
   }
   const { payload, protectedHeader } = await jwtVerify(
     body.token,
-    new TextEncoder().encode(SECRETS.komo),
+    new TextEncoder().encode(secret),
     {
       algorithms: ['HS256'],
       issuer: ISSUER,
@@ -564,6 +571,10 @@ try {
   if (sections.has('komo')) await sectionKomo(load)
   if (sections.has('flows')) await sectionFlows(load)
   if (sections.has('memory')) await sectionMemory(load)
+  if (sections.has('tenants')) {
+    const ctx = { runHttpGroup, compare, addRow, checkToken, load, settings, quick, profileDir }
+    await runTenants({ ...ctx, details, log })
+  }
 } catch (error) {
   log(`\nbenchmark failed: ${error.stack ?? error}`)
   killChildren()
@@ -601,6 +612,7 @@ function describe(side) {
   if (side.ops !== undefined) return `${fmtInt(side.ops)} ops/s`
   if (side.ms !== undefined) return fmtMs(side.ms)
   if (side.bytes !== undefined) return fmtMb(side.bytes)
+  if (side.text !== undefined) return side.text
   return '—'
 }
 
@@ -610,7 +622,7 @@ function renderTable(list) {
     '|---|---|---:|---:|---:|---:|---:|---|',
   ]
   list.forEach((r, i) => {
-    const target = r.target === undefined ? '—' : `≥ ${r.target.toFixed(2)}×`
+    const target = r.targetText ?? (r.target === undefined ? '—' : `≥ ${r.target.toFixed(2)}×`)
     const noisy = Number.isFinite(r.min) && r.max - r.min > 0.25 ? ' (noisy)' : ''
     const status = r.met === undefined ? '' : r.met ? '✓' : `✗${noisy}`
     const ratio = `${fmtRatio(r.ratio)}${r.lowerIsBetter ? ' (lower is better)' : ''}`
