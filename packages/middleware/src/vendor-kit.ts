@@ -7,16 +7,25 @@
  */
 export {
   defineVendor,
+  dropPrivilegedClaims,
   type VendorBaseOptions,
   type VendorDefinition,
   withClaimsHook,
 } from './core/define-vendor'
 export { configError, isSsoError, SsoError, type SsoErrorCode } from './core/errors'
+export {
+  createHmacKey,
+  decodeBase64Utf8,
+  encodeBase64Utf8,
+  type HmacKey,
+  type HmacKeyOptions,
+} from './core/hmac'
 export { isThenable } from './core/hooks'
 export {
   assertKnownOptions,
   assertOptionsObject,
   checkBaseUrl,
+  checkInstanceId,
   checkLifetime,
   checkOptionalString,
   checkRelativeOption,
@@ -32,7 +41,7 @@ export {
   MAX_PATH_LENGTH,
   MAX_URL_LENGTH,
 } from './core/redirect'
-export { escapeHtml, htmlPage } from './core/respond'
+export { escapeHtml, FORM_SCRIPT, formScriptSource, htmlPage } from './core/respond'
 export { assertSameOrigin, compileAllowedOrigins } from './core/same-origin'
 export {
   type AsymmetricAlgorithm,

@@ -18,6 +18,7 @@ export type ServerSsoErrorCode =
   | 'ERR_SSO_TENANT_INVALID'
   | 'ERR_SSO_TENANT_UNKNOWN'
   | 'ERR_SSO_TENANT_UNAVAILABLE'
+  | 'ERR_SSO_VENDOR_REFUSED'
 
 /**
  * Codes only the client produces; the server never sends them.

@@ -61,3 +61,24 @@ export async function withClaimsHook(
   if (extra === null || typeof extra !== 'object') return base
   return { ...base, ...extra }
 }
+
+/**
+ * Removes privilege-bearing claims (a role, admin flags, groups) unless the app opted in: they
+ * are never defaulted, and a `claims` hook that returns them by accident grants nothing. An
+ * event records the names removed, never the values.
+ */
+export function dropPrivilegedClaims(
+  claims: Record<string, unknown>,
+  privileged: readonly string[],
+  allowed: boolean,
+  ctx: VendorContext,
+  userId: string,
+): Record<string, unknown> {
+  if (allowed) return claims
+  const removed = privileged.filter((name) => claims[name] !== undefined)
+  if (removed.length === 0) return claims
+  const kept = { ...claims }
+  for (const name of removed) delete kept[name]
+  ctx.emit({ type: 'claims.removed', userId, claims: removed })
+  return kept
+}

@@ -248,13 +248,20 @@ export function createCore<Req>(options: SsoOptions<Req>, where?: string): SsoCo
         if (typeof event.userId === 'string') safe.userId = event.userId
         if (typeof event.jti === 'string') safe.jti = event.jti
         if (typeof event.code === 'string') safe.code = event.code
+        if (Array.isArray(event.claims)) {
+          // Claim names only: a name that could hold an address or a value is dropped.
+          safe.claims = event.claims.filter(
+            (name): name is string =>
+              typeof name === 'string' && /^[A-Za-z0-9_.-]{1,64}$/.test(name),
+          )
+        }
         emit(safe)
       },
     }
 
     try {
       const result = await route.handle(ctx)
-      return respondResult(result, vendor.id)
+      return await respondResult(result, vendor.id)
     } catch (thrown) {
       let error = isSsoError(thrown)
         ? thrown

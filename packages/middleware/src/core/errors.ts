@@ -16,6 +16,7 @@ export type SsoErrorCode =
   | 'ERR_SSO_TENANT_INVALID'
   | 'ERR_SSO_TENANT_UNKNOWN'
   | 'ERR_SSO_TENANT_UNAVAILABLE'
+  | 'ERR_SSO_VENDOR_REFUSED'
 
 const DEFAULT_STATUS: Record<SsoErrorCode, number> = {
   ERR_SSO_CONFIG: 500,
@@ -32,6 +33,7 @@ const DEFAULT_STATUS: Record<SsoErrorCode, number> = {
   ERR_SSO_TENANT_INVALID: 404,
   ERR_SSO_TENANT_UNKNOWN: 404,
   ERR_SSO_TENANT_UNAVAILABLE: 503,
+  ERR_SSO_VENDOR_REFUSED: 502,
 }
 
 export interface SsoErrorOptions {
@@ -42,6 +44,11 @@ export interface SsoErrorOptions {
   userMessage?: string
   /** With ERR_SSO_METHOD_NOT_ALLOWED: the methods the route takes. */
   allow?: string
+  /**
+   * What the vendor itself said (e.g. Zendesk's `message`): shown, escaped, on the error page
+   * only when errors are exposed (development); never in `message`, events or JSON.
+   */
+  detail?: string
 }
 
 /**
@@ -60,6 +67,7 @@ export class SsoError extends Error {
   readonly vendor: VendorId | undefined
   readonly userMessage: string | undefined
   readonly allow: string | undefined
+  readonly detail: string | undefined
 
   constructor(code: SsoErrorCode, message: string, options: SsoErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
@@ -68,6 +76,7 @@ export class SsoError extends Error {
     this.vendor = options.vendor
     this.userMessage = options.userMessage
     this.allow = options.allow
+    this.detail = options.detail
   }
 }
 

@@ -397,3 +397,18 @@ function checkTenants<Req>(options: SsoOptions<Req>, WHERE: string): ResolvedTen
     timeoutMs: whole('timeoutMs', 5000),
   }
 }
+
+/**
+ * The instance id of a vendor that may be mounted more than once (two Zendesk configurations,
+ * several forums): it names the routes (`/{id}/login`) and the vendor in events.
+ */
+export function checkInstanceId(value: unknown, fallback: string, where: string): string {
+  if (value === undefined) return fallback
+  if (typeof value !== 'string' || !ID.test(value)) {
+    throw configError(
+      where,
+      `\`id\` must be lower-case letters, digits and dashes, such as "${fallback}-agents"; got ${JSON.stringify(value)}.`,
+    )
+  }
+  return value
+}

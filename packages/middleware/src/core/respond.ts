@@ -49,17 +49,100 @@ export function htmlPage(title: string, body: string): string {
   )}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}code{background:#f3f3f3;padding:0 .25em}</style></head><body>${body}</body></html>`
 }
 
+/** The one script of a form-POST page. Its CSP hash is computed from it, never typed by hand. */
+export const FORM_SCRIPT = 'document.forms[0].submit()'
+let formScriptHash: Promise<string> | undefined
+
+/** `'sha256-…'` of FORM_SCRIPT, computed once with WebCrypto (every runtime has it). */
+export function formScriptSource(script = FORM_SCRIPT): Promise<string> {
+  const digest = async () => {
+    const bytes = new Uint8Array(
+      await globalThis.crypto.subtle.digest('SHA-256', new TextEncoder().encode(script)),
+    )
+    let binary = ''
+    for (const byte of bytes) binary += String.fromCharCode(byte)
+    return `'sha256-${btoa(binary)}'`
+  }
+  if (script !== FORM_SCRIPT) return digest()
+  formScriptHash ??= digest()
+  return formScriptHash
+}
+
+/**
+ * A form-POST page (SECURITY.md rule 3 and its one exception): the token travels in the POST
+ * body to a configured origin; the page's own URL carries none, so its referrer policy is
+ * `strict-origin` (under `no-referrer` browsers send `Origin: null` on the cross-site POST).
+ */
+async function formOutcome(
+  result: Extract<VendorResult, { kind: 'form' }>,
+  vendor: string,
+): Promise<CoreOutcome> {
+  const broken = (message: string) =>
+    errorOutcome(new SsoError('ERR_SSO_INTERNAL', message, { vendor }), 'html', false)
+  const { action, fields, formAction, vendorName } = result
+  let url: URL
+  try {
+    url = new URL(action)
+  } catch {
+    return broken('A form result has no valid action URL.')
+  }
+  const origins = Array.isArray(formAction) ? formAction : []
+  if (
+    hasForbiddenChars(action) ||
+    !origins.includes(url.origin) ||
+    origins.some((origin) => typeof origin !== 'string' || hasForbiddenChars(origin))
+  ) {
+    return broken('A form result posts somewhere its configuration does not name.')
+  }
+  const inputs = Object.entries(fields ?? {})
+  if (inputs.some(([name, value]) => typeof name !== 'string' || typeof value !== 'string')) {
+    return broken('A form result has a field that is not a string.')
+  }
+  const hidden = inputs
+    .map(
+      ([name, value]) =>
+        `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`,
+    )
+    .join('')
+  const label = `Continue to ${typeof vendorName === 'string' ? vendorName : 'the service'}`
+  const body = htmlPage(
+    label,
+    `<form method="post" action="${escapeHtml(url.href)}">${hidden}<noscript><p>Sign-in continues at the service.</p><button type="submit">${escapeHtml(label)}</button></noscript></form><script>${FORM_SCRIPT}</script>`,
+  )
+  // 'self': a vendor that refuses the token sends the browser back to the app (Zendesk's
+  // remote logout URL with kind=error), and browsers hold form redirects to form-action too.
+  const csp = `default-src 'none'; script-src ${await formScriptSource()}; style-src 'unsafe-inline'; form-action ${origins.join(' ')} 'self'; base-uri 'none'; frame-ancestors 'none'`
+  return {
+    type: 'response',
+    status: 200,
+    headers: [
+      ['Cache-Control', 'no-store'],
+      ['Pragma', 'no-cache'],
+      ['Referrer-Policy', 'strict-origin'],
+      ['X-Content-Type-Options', 'nosniff'],
+      ['Content-Type', 'text/html; charset=utf-8'],
+      ['Content-Security-Policy', csp],
+      ['X-Frame-Options', 'DENY'],
+    ],
+    body,
+  }
+}
+
 /**
  * Turns a vendor's result into the response, re-checking any redirect target. A result that
  * cannot be written as it is (a status outside 200–599, a body that is no string or cannot be
  * serialised, a Location a header cannot hold) is a 500, never a throw in the adapter.
  */
-export function respondResult(result: VendorResult, vendor: string): CoreOutcome {
+export function respondResult(
+  result: VendorResult,
+  vendor: string,
+): CoreOutcome | Promise<CoreOutcome> {
   const broken = (message: string, cause?: unknown) =>
     errorOutcome(new SsoError('ERR_SSO_INTERNAL', message, { vendor, cause }), 'html', false)
   if (result === null || typeof result !== 'object') {
     return broken('A vendor route returned no result.')
   }
+  if (result.kind === 'form') return formOutcome(result, vendor)
   if (result.kind === 'redirect') {
     const { location, allow } = result
     if (typeof location !== 'string') return broken('A redirect result has no location.')
@@ -140,6 +223,11 @@ const TITLES: Record<number, string> = {
   504: 'The service did not answer in time',
 }
 
+/** Titles that say more than the status does. */
+const CODE_TITLES: Partial<Record<string, string>> = {
+  ERR_SSO_VENDOR_REFUSED: 'The service could not sign you in',
+}
+
 const ADVICE: Record<number, string> = {
   400: 'Go back and start the sign-in again from the service.',
   401: 'Sign in to this site, then try again.',
@@ -173,10 +261,14 @@ export function errorOutcome(error: unknown, kind: 'html' | 'json', expose: bool
     }
     return { type: 'response', status, headers, body: JSON.stringify({ error: body }) }
   }
-  const title = TITLES[status] ?? (status >= 500 ? TITLES[500] : TITLES[400]) ?? 'Error'
+  const title =
+    CODE_TITLES[err.code] ??
+    TITLES[status] ??
+    (status >= 500 ? TITLES[500] : TITLES[400]) ??
+    'Error'
   const advice = err.userMessage ?? ADVICE[status] ?? ''
   const details = expose
-    ? `<p><small>${escapeHtml(err.message)}</small></p><p><small>Code <code>${escapeHtml(err.code)}</code>${
+    ? `${err.detail ? `<blockquote>${escapeHtml(err.detail)}</blockquote>` : ''}<p><small>${escapeHtml(err.message)}</small></p><p><small>Code <code>${escapeHtml(err.code)}</code>${
         err.vendor ? `, vendor <code>${escapeHtml(err.vendor)}</code>` : ''
       }</small></p>`
     : `<p><small>Code <code>${escapeHtml(err.code)}</code></small></p>`

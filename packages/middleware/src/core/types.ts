@@ -2,7 +2,15 @@ import type { SsoError } from './errors'
 import type { HostAllowList } from './redirect'
 
 /** Ids of the built-in vendors, open for your own (`defineVendor({ id: 'acme' })`). */
-export type VendorId = 'komo' | 'kustomer' | 'konnec' | 'comm100' | 'bettermode' | (string & {})
+export type VendorId =
+  | 'komo'
+  | 'kustomer'
+  | 'konnec'
+  | 'comm100'
+  | 'bettermode'
+  | 'zendesk'
+  | 'discourse'
+  | (string & {})
 
 /** The signed-in user of your app, as `getUser` returns it. */
 export interface SsoUser {
@@ -57,7 +65,16 @@ export interface QueryReader {
 
 /** The audit event handed to `onEvent`: never a token, secret or email. */
 export interface SsoEvent {
-  type: 'token.issued' | 'login.required' | 'request.refused' | 'logout' | 'error'
+  type:
+    | 'token.issued'
+    | 'login.required'
+    | 'request.refused'
+    | 'logout'
+    | 'error'
+    /** Privileged claims the app's `claims` hook returned were removed (not opted in). */
+    | 'claims.removed'
+    /** The vendor reported that it could not sign the user in (e.g. Zendesk's `kind=error`). */
+    | 'vendor_error'
   vendor: VendorId
   route: string
   /** The tenant the request was for, when the middleware serves several (`tenants`). */
@@ -65,6 +82,8 @@ export interface SsoEvent {
   userId?: string
   jti?: string
   code?: string
+  /** With `claims.removed`: the names of the claims removed (never their values). */
+  claims?: string[]
 }
 
 /** What a vendor route answers. Only the core's respond module turns it into HTTP. */
@@ -84,6 +103,22 @@ export type VendorResult =
     }
   | { kind: 'json'; status?: number; body: unknown; token?: boolean }
   | { kind: 'html'; status?: number; body: string; token?: boolean }
+  | {
+      /**
+       * An auto-submitting form that POSTs `fields` to `action` (the token in the body, never in
+       * a URL): one inline script allowed by its hash, a visible fallback button, every value
+       * attribute-escaped, `Referrer-Policy: strict-origin`.
+       */
+      kind: 'form'
+      /** An absolute URL built from configuration; its origin must be one of `formAction`. */
+      action: string
+      /** The hidden fields, e.g. `{ jwt }`. */
+      fields: Readonly<Record<string, string>>
+      /** The origins the form may post to (CSP `form-action`), from configuration. */
+      formAction: readonly string[]
+      /** Who the form goes to, for the fallback button ("Continue to Zendesk"). */
+      vendorName: string
+    }
 
 export interface VendorContext<Req = unknown> {
   readonly vendor: VendorId
