@@ -129,7 +129,7 @@ export function createCore<Req>(options: SsoOptions<Req>, where?: string): SsoCo
       }
       tenant = raw
       try {
-        table = await tenants.get(tenant)
+        table = tenants.peek(tenant) ?? (await tenants.get(tenant))
       } catch (error) {
         return tenantFail(
           isSsoError(error)

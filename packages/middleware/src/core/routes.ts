@@ -63,10 +63,17 @@ export function basePrefix(basePath: string, where = 'ssoMiddleware()'): string 
  * const table = compileRoutes('/t/:tenant/sso', [{ method: 'GET', path: '/komo/token', value: 1 }])
  * table.find('GET', '/t/acme/sso/komo/token') // { type: 'match', value: 1, params: { tenant: 'acme' } }
  */
+/**
+ * Compiled path matchers by full path. Tenants mostly share their routes' paths: their tables
+ * share one matcher (and one compiled regular expression) per path instead of one per tenant.
+ */
+export type MatcherCache = Map<string, MatchFunction<Record<string, string | string[]>>>
+
 export function compileRoutes<T>(
   basePath: string,
   specs: readonly RouteSpec<T>[],
   where = 'ssoMiddleware()',
+  matchers?: MatcherCache,
 ): RouteTable<T> {
   const factory = where.slice(0, -2)
   const compiled: Compiled<T>[] = []
@@ -90,7 +97,7 @@ export function compileRoutes<T>(
         method: spec.method,
         head: spec.method === 'GET' && spec.head !== false,
         fullPath,
-        match: match(fullPath, { sensitive: true }),
+        match: matcherFor(fullPath, matchers),
         value: spec.value,
       })
     } catch (cause) {
@@ -131,6 +138,15 @@ function describePathError(path: string, cause: unknown): string {
   const detail =
     cause instanceof PathError || cause instanceof Error ? cause.message : String(cause)
   return `${JSON.stringify(path)} is not a valid path-to-regexp path (${detail}).`
+}
+
+function matcherFor(fullPath: string, cache: MatcherCache | undefined) {
+  let matcher = cache?.get(fullPath)
+  if (!matcher) {
+    matcher = match(fullPath, { sensitive: true })
+    cache?.set(fullPath, matcher)
+  }
+  return matcher
 }
 
 /**

@@ -3,7 +3,7 @@
 // resolution; a failure is never cached; `invalidate` takes effect on the next request.
 import { isSsoError, SsoError } from './errors'
 import { checkVendors } from './options'
-import { compileRoutes, type RouteTable } from './routes'
+import { compileRoutes, type MatcherCache, type RouteTable } from './routes'
 import type { TenantOptions, Vendor, VendorRoute } from './types'
 
 /** 1–128 of `A-Z a-z 0-9 . _ -`, starting and ending with a letter or digit (so never `.`/`..`). */
@@ -24,6 +24,7 @@ export function mountVendors<Req>(
   basePath: string,
   vendors: readonly Vendor<Req>[],
   where: string,
+  matchers?: MatcherCache,
 ): RouteTable<Mounted<Req>> {
   return compileRoutes<Mounted<Req>>(
     basePath,
@@ -36,6 +37,7 @@ export function mountVendors<Req>(
       })),
     ),
     where,
+    matchers,
   )
 }
 
@@ -49,6 +51,8 @@ export interface ResolvedTenantOptions<Req> {
 }
 
 export interface TenantCache<Req> {
+  /** The tenant's route table when it is cached and fresh (the warm path: no promise). */
+  peek(tenant: string): RouteTable<Mounted<Req>> | undefined
   /** The tenant's route table: cached, or resolved now. Rejects with an SsoError. */
   get(tenant: string): Promise<RouteTable<Mounted<Req>>>
   /** Forgets one tenant: its next request resolves it again. */
@@ -62,7 +66,16 @@ export interface TenantCache<Req> {
 interface Entry<Req> {
   table: RouteTable<Mounted<Req>>
   expires: number
+  /** When it was last moved to the most recently used end. */
+  touched: number
 }
+
+/**
+ * A hit moves its entry to the most recently used end at most this often: a Map's delete and
+ * re-insert on every hit leaves tombstones that make a hot key slower to find the larger the
+ * cache (measured: 42 µs a hit at 10,000 entries). Recency to within a second is enough.
+ */
+const TOUCH_MS = 1000
 
 /** A resolution in flight; `stale` once an invalidation came after it started. */
 interface Pending<Req> {
@@ -90,6 +103,7 @@ export function createTenantCache<Req>(
 ): TenantCache<Req> {
   const entries = new Map<string, Entry<Req>>()
   const pending = new Map<string, Pending<Req>>()
+  const matchers: MatcherCache = new Map()
 
   async function resolveTenant(tenant: string, self: Pending<Req>) {
     const controller = new AbortController()
@@ -128,7 +142,7 @@ export function createTenantCache<Req>(
       let table: RouteTable<Mounted<Req>>
       try {
         checkVendors(vendors, `tenant "${tenant}": ${where}`)
-        table = mountVendors(basePath, vendors as readonly Vendor<Req>[], where)
+        table = mountVendors(basePath, vendors as readonly Vendor<Req>[], where, matchers)
       } catch (error) {
         throw isSsoError(error) && error.code === 'ERR_SSO_CONFIG'
           ? new SsoError('ERR_SSO_CONFIG', error.message, {
@@ -145,7 +159,8 @@ export function createTenantCache<Req>(
       }
       if (!self.stale) {
         entries.delete(tenant)
-        entries.set(tenant, { table, expires: Date.now() + options.ttlMs })
+        const now = Date.now()
+        entries.set(tenant, { table, expires: now + options.ttlMs, touched: now })
         // Most recently used last: the first key is the one to go.
         while (entries.size > options.maxTenants) {
           const oldest = entries.keys().next().value as string
@@ -159,15 +174,24 @@ export function createTenantCache<Req>(
   }
 
   return {
-    get(tenant) {
+    peek(tenant) {
       const hit = entries.get(tenant)
-      if (hit) {
+      if (!hit) return undefined
+      const now = Date.now()
+      if (hit.expires <= now) {
         entries.delete(tenant)
-        if (hit.expires > Date.now()) {
-          entries.set(tenant, hit)
-          return Promise.resolve(hit.table)
-        }
+        return undefined
       }
+      if (now - hit.touched >= TOUCH_MS) {
+        hit.touched = now
+        entries.delete(tenant)
+        entries.set(tenant, hit)
+      }
+      return hit.table
+    },
+    get(tenant) {
+      const hit = this.peek(tenant)
+      if (hit) return Promise.resolve(hit)
       const inFlight = pending.get(tenant)
       if (inFlight) return inFlight.promise
       const self: Pending<Req> = { promise: undefined as never, stale: false }

@@ -119,12 +119,14 @@ describe.each(byName(HOSTS))('%s', (_name, host) => {
     expect(store.calls).toEqual(['acme'])
   })
 
-  it('keeps at most maxTenants, dropping the least recently used', async () => {
+  it('keeps at most maxTenants, dropping the least recently used (to within a second)', async () => {
+    pinClock()
     const store = tenantStore()
     store.secrets.initech = 'tenant-c-secret-0123456789abcdefghij'
     const app = await start({ resolve: store.resolve, maxTenants: 2 })
     await token(app, 'acme')
     await token(app, 'globex')
+    vi.advanceTimersByTime(1000)
     await token(app, 'acme') // acme is now the most recently used
     await token(app, 'initech') // globex goes
     expect(store.calls).toEqual(['acme', 'globex', 'initech'])
@@ -132,6 +134,21 @@ describe.each(byName(HOSTS))('%s', (_name, host) => {
     expect(store.calls).toEqual(['acme', 'globex', 'initech'])
     await token(app, 'globex')
     expect(store.calls).toEqual(['acme', 'globex', 'initech', 'globex'])
+  })
+
+  it('does not reorder a tenant hit again within a second (recency is kept to the second)', async () => {
+    pinClock()
+    const store = tenantStore()
+    store.secrets.initech = 'tenant-c-secret-0123456789abcdefghij'
+    const app = await start({ resolve: store.resolve, maxTenants: 2 })
+    await token(app, 'acme')
+    await token(app, 'globex')
+    await token(app, 'acme') // within the second: acme keeps its place, first in line
+    await token(app, 'initech') // so acme goes
+    await token(app, 'globex')
+    expect(store.calls).toEqual(['acme', 'globex', 'initech'])
+    await token(app, 'acme')
+    expect(store.calls).toEqual(['acme', 'globex', 'initech', 'acme'])
   })
 
   it('resolves a tenant again once its time to live has passed (pinned clock)', async () => {
