@@ -17,6 +17,8 @@ export interface TokenRules {
   readonly refusal: string
   /** The algorithms the vendor can be configured with; the first is the default. */
   readonly algorithms: readonly [KomoAlgorithm, ...KomoAlgorithm[]]
+  /** The vendor's rules on the protected header, checked once the signature is verified. */
+  header?(header: Readonly<Record<string, unknown>>, fail: Fail): void
   /** The vendor's required claims, limits and lifetime; each refusal goes through `check.fail`. */
   check(check: ClaimChecker, options: VerifyVendorTokenOptions): void
 }

@@ -47,3 +47,13 @@ export type {
   KustomerSimulator,
   KustomerSimulatorOptions,
 } from './simulators/kustomer'
+export { zendeskSimulator } from './simulators/zendesk'
+export type {
+  ZendeskConfiguration,
+  ZendeskConfigurationName,
+  ZendeskConfigurationOptions,
+  ZendeskRole,
+  ZendeskSimulator,
+  ZendeskSimulatorOptions,
+  ZendeskUser,
+} from './simulators/zendesk'

@@ -3,6 +3,7 @@ import { bettermodeToken } from './simulators/bettermode/verify'
 import { comm100Token } from './simulators/comm100/verify'
 import { komoToken } from './simulators/komo/verify'
 import { kustomerToken } from './simulators/kustomer/verify'
+import { zendeskToken } from './simulators/zendesk/verify'
 
 /**
  * The vendor list: one line per vendor, its display name and, for vendors whose tokens are JWTs
@@ -14,16 +15,18 @@ export const VENDORS = {
   konnec: { name: 'Konnec' },
   comm100: { name: 'Comm100', token: comm100Token },
   bettermode: { name: 'Bettermode', token: bettermodeToken },
+  zendesk: { name: 'Zendesk', token: zendeskToken },
 } as const satisfies Record<string, { readonly name: string; readonly token?: TokenRules }>
 
 /**
- * The vendors a simulator can stand in for: `'komo' | 'kustomer' | 'konnec' | 'comm100' | 'bettermode'`.
+ * The vendors a simulator can stand in for:
+ * `'komo' | 'kustomer' | 'konnec' | 'comm100' | 'bettermode' | 'zendesk'`.
  */
 export type SimulatorVendor = keyof typeof VENDORS
 
 /**
  * The vendors whose tokens are JWTs the vendor verifies itself (Konnec uses an API instead):
- * `'komo' | 'kustomer' | 'comm100' | 'bettermode'`.
+ * `'komo' | 'kustomer' | 'comm100' | 'bettermode' | 'zendesk'`.
  */
 export type TokenVendor = {
   [K in SimulatorVendor]: (typeof VENDORS)[K] extends { readonly token: TokenRules } ? K : never

@@ -29,6 +29,7 @@ export type KomoAlgorithm = 'HS256' | 'RS256' | 'ES256'
 export type VendorTokenErrorCode =
   | 'malformed'
   | 'wrong_algorithm'
+  | 'wrong_type'
   | 'bad_signature'
   | 'missing_claim'
   | 'invalid_claim'
@@ -71,9 +72,14 @@ export interface VerifyVendorTokenOptions {
   now?: number | Date
   /** Komo's configured algorithm; others are pinned to HS256. (default: `'HS256'`) */
   algorithm?: KomoAlgorithm
-  /** Comm100: the `jti`s already used; a repeat is refused, a new one is added on success. */
+  /**
+   * Comm100, Zendesk: the `jti`s already used; a repeat is refused, a new one is added on success.
+   */
   seenJti?: Set<string>
-  /** Refuse tokens whose `iat` is older than this. (default: `900` for Kustomer, none otherwise) */
+  /**
+   * Refuse tokens whose `iat` is older than this.
+   * (default: `900` for Kustomer, `180` for Zendesk, none otherwise)
+   */
   maxAgeSeconds?: number
   /** Comm100: the longest `exp - iat` accepted. (default: `1800`) */
   maxLifetimeSeconds?: number
@@ -186,6 +192,8 @@ export async function importVendorKey(
  *   `aud` = `"Comm100"`, lifetime at most 30 minutes.
  * - bettermode: `sub` (≤ 50), `name`, `email` (≤ 200), `exp` in the future, `picture` http(s),
  *   `spacesOperation` ADD|REPLACE, `spaceIds`/`spaces` arrays.
+ * - zendesk: header `typ: "JWT"`, `email`, `name`, `jti` (not seen before, with `seenJti`),
+ *   `iat` within ±180 s, `exp` when present, `external_id` a string, `role` user|agent|admin.
  *
  * @example
  * ```ts
@@ -206,7 +214,7 @@ export async function verifyVendorToken(
   if (typeof token !== 'string' || token.length > 16_384 || token.split('.').length !== 3) {
     fail('malformed', 'the token is not a compact JWS (header.payload.signature).')
   }
-  let header: { alg?: unknown }
+  let header: Record<string, unknown>
   try {
     header = decodeProtectedHeader(token)
   } catch {
@@ -237,6 +245,7 @@ export async function verifyVendorToken(
   if (typeof claims !== 'object' || claims === null || Array.isArray(claims)) {
     return fail('malformed', 'the token payload is not a JSON object.')
   }
+  tokenRules(vendor).header?.(header, fail)
   const c = claims as VendorClaims
   const nowMs = options.now instanceof Date ? options.now.getTime() : (options.now ?? Date.now())
   const check = new ClaimChecker(c, fail, nowMs / 1000, options.clockToleranceSeconds ?? 5)

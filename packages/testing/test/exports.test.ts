@@ -15,17 +15,21 @@ describe('the public barrel', () => {
       'konnecSimulator',
       'kustomerSimulator',
       'verifyVendorToken',
+      'zendeskSimulator',
     ])
   })
 
   it('keeps the vendor unions as they are (checked by tsc)', () => {
     expectTypeOf<SimulatorVendor>().toEqualTypeOf<
-      'komo' | 'kustomer' | 'konnec' | 'comm100' | 'bettermode'
+      'komo' | 'kustomer' | 'konnec' | 'comm100' | 'bettermode' | 'zendesk'
     >()
-    expectTypeOf<TokenVendor>().toEqualTypeOf<'komo' | 'kustomer' | 'comm100' | 'bettermode'>()
+    expectTypeOf<TokenVendor>().toEqualTypeOf<
+      'komo' | 'kustomer' | 'comm100' | 'bettermode' | 'zendesk'
+    >()
     expectTypeOf<VendorTokenErrorCode>().toEqualTypeOf<
       | 'malformed'
       | 'wrong_algorithm'
+      | 'wrong_type'
       | 'bad_signature'
       | 'missing_claim'
       | 'invalid_claim'

@@ -86,3 +86,27 @@ export function heading(html: string): string | undefined {
   const h1 = /<h1>([\s\S]*?)<\/h1>/.exec(html)?.[1]
   return h1 === undefined ? undefined : unescapeHtml(h1)
 }
+
+/**
+ * A browser's cookie store for one site: sends what the server set, keeps what it sets
+ * (`Max-Age=0` deletes), never follows redirects.
+ */
+export class CookieJar {
+  readonly cookies = new Map<string, string>()
+
+  async request(url: string, init: RequestInit = {}): Promise<Page> {
+    const headers = new Headers(init.headers)
+    if (this.cookies.size > 0) {
+      headers.set('cookie', [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; '))
+    }
+    const res = await fetch(url, { redirect: 'manual', ...init, headers })
+    for (const cookie of res.headers.getSetCookie()) {
+      const [pair = '', ...attributes] = cookie.split(';')
+      const eq = pair.indexOf('=')
+      const name = pair.slice(0, eq).trim()
+      if (attributes.some((a) => a.trim().toLowerCase() === 'max-age=0')) this.cookies.delete(name)
+      else this.cookies.set(name, pair.slice(eq + 1).trim())
+    }
+    return { status: res.status, headers: res.headers, text: await res.text() }
+  }
+}

@@ -21,6 +21,8 @@ export interface SimulatorEvent {
   readonly code?: string
   /** A human-readable refusal reason, or what happened on sign-in (e.g. `created`). */
   readonly detail?: string
+  /** Zendesk: the SSO configuration (`end-user` or `team`) the sign-in went through. */
+  readonly configuration?: string
   /** The verified token claims (or the Konnec user record). */
   readonly claims?: Readonly<Record<string, unknown>>
 }

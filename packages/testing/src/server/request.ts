@@ -59,3 +59,45 @@ export class BodyError extends Error {
     this.name = 'BodyError'
   }
 }
+
+/**
+ * Reads an `application/x-www-form-urlencoded` body (at most `limit` bytes), as a browser's form
+ * POST sends it. Another Content-Type is a 415, a larger body a 413 (`BodyError`).
+ */
+export async function readFormBody(req: IncomingMessage, limit = 32_768): Promise<URLSearchParams> {
+  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase()
+  if (type !== 'application/x-www-form-urlencoded') {
+    throw new BodyError(
+      415,
+      'unsupported_media_type',
+      'The request body must be a form (application/x-www-form-urlencoded).',
+    )
+  }
+  // Mounted behind a body parser (express.urlencoded), the stream is already consumed.
+  const parsed = (req as IncomingMessage & { body?: unknown }).body
+  if (typeof parsed === 'object' && parsed !== null && req.readableEnded) {
+    const params = new URLSearchParams()
+    for (const [key, value] of Object.entries(parsed)) {
+      for (const item of Array.isArray(value) ? value : [value]) params.append(key, String(item))
+    }
+    return params
+  }
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    const buf = chunk as Buffer
+    size += buf.length
+    if (size > limit) throw new BodyError(413, 'body_too_large', 'The request body is too large.')
+    chunks.push(buf)
+  }
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'))
+}
+
+/** One form field: `undefined` when absent; a repeated one is refused, never guessed at. */
+export function formParam(params: URLSearchParams, name: string): string | undefined {
+  const values = params.getAll(name)
+  if (values.length > 1) {
+    throw new Refusal(400, 'bad_request', `The "${name}" field was given more than once.`, false)
+  }
+  return values[0]
+}
