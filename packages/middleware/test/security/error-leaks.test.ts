@@ -10,9 +10,10 @@ import {
   type KonnecFaultSpec,
   SECRETS,
   startKonnec,
+  TENANTS,
 } from '@sso/fixtures'
-import type { SsoUser } from '../../src/index'
-import { konnecAnswers, type SecurityApp, startSecurityApp } from './app'
+import { komo, type SsoUser, type TenantOptions } from '../../src/index'
+import { konnecAnswers, type SecurityApp, startSecurityApp, startTenantUpstreams } from './app'
 import { send } from './http'
 import { JWT_PATTERN } from './oracle'
 
@@ -109,6 +110,8 @@ function secrets(): string[] {
   return [
     ...Object.values(SECRETS),
     KONNEC.apiKey,
+    ...TENANTS.flatMap((t) => [...Object.values(t.secrets), t.konnec.apiKey]),
+    SHORT_SECRET,
     ALICE.email,
     BOB.email,
     BOB.username as string,
@@ -167,6 +170,138 @@ describe('no token, secret, API key or email in any error, page or event (rule 7
       const events = JSON.stringify([...respond.events, ...next.events])
       expect(respond.events.length).toBeGreaterThan(0)
       expect(leaks(events), 'events').toEqual([])
+    })
+  }
+})
+
+/** A tenant's secret that is too short: the factory refuses it, and must not quote it. */
+const SHORT_SECRET = 'tenant-short-secret'
+/** What an app's database error might hold: a connection string, a password, an email. */
+const DB_ERROR = `connect failed: postgres://app:${SECRETS.komo}@db/tenants for ${ALICE.email}`
+
+interface TenantScenario {
+  what: string
+  resolve: TenantOptions['resolve']
+  /** A tenant id other than `acme` (one the resolver must never see). */
+  id?: string
+  status: number
+  code: string
+}
+
+const TENANT_SCENARIOS: TenantScenario[] = [
+  {
+    what: 'a resolver that throws',
+    resolve: () => {
+      throw new Error(DB_ERROR)
+    },
+    status: 503,
+    code: 'ERR_SSO_TENANT_UNAVAILABLE',
+  },
+  {
+    what: 'a resolver that rejects with a string',
+    resolve: () => Promise.reject(DB_ERROR),
+    status: 503,
+    code: 'ERR_SSO_TENANT_UNAVAILABLE',
+  },
+  {
+    what: 'a resolver that hangs past timeoutMs',
+    resolve: () => new Promise(() => {}),
+    status: 503,
+    code: 'ERR_SSO_TENANT_UNAVAILABLE',
+  },
+  {
+    what: 'a resolver that returns a string',
+    resolve: () => DB_ERROR as never,
+    status: 500,
+    code: 'ERR_SSO_CONFIG',
+  },
+  {
+    what: 'a resolver that returns factories, not vendors',
+    resolve: () => [komo] as never,
+    status: 500,
+    code: 'ERR_SSO_CONFIG',
+  },
+  {
+    what: 'a resolver that returns an object',
+    resolve: () => ({ vendors: [], secret: SECRETS.komo }) as never,
+    status: 500,
+    code: 'ERR_SSO_CONFIG',
+  },
+  {
+    what: 'a resolver that returns the same vendor twice',
+    resolve: () => [komo({ secret: SECRETS.komo }), komo({ secret: SECRETS.kustomer })],
+    status: 500,
+    code: 'ERR_SSO_CONFIG',
+  },
+  {
+    what: 'a resolver whose vendor has a too-short secret',
+    resolve: () => [komo({ secret: SHORT_SECRET })],
+    status: 500,
+    code: 'ERR_SSO_CONFIG',
+  },
+  {
+    what: 'a resolver that knows no such tenant',
+    resolve: () => null,
+    status: 404,
+    code: 'ERR_SSO_TENANT_UNKNOWN',
+  },
+  {
+    what: 'a tenant id that is not an id',
+    resolve: () => {
+      throw new Error('never called')
+    },
+    id: `..%2F${encodeURIComponent(ALICE.email)}`,
+    status: 404,
+    code: 'ERR_SSO_TENANT_INVALID',
+  },
+]
+
+describe('tenants: a failing resolver answers 503/500/404 with a stable code, and leaks nothing (rule 7)', () => {
+  let upstreams: Awaited<ReturnType<typeof startTenantUpstreams>>
+  beforeAll(async () => {
+    upstreams = await startTenantUpstreams()
+  })
+  afterAll(() => upstreams.close())
+
+  for (const scenario of TENANT_SCENARIOS) {
+    it(`${scenario.what}: ${scenario.status} ${scenario.code} on the page, in JSON, to next(err) and in events`, async () => {
+      const id = scenario.id ?? 'acme'
+      const mount = { upstreams: upstreams.upstreams, resolve: scenario.resolve, timeoutMs: 100 }
+      const apps = await Promise.all([
+        startSecurityApp({ tenants: mount, exposeErrors: true }),
+        startSecurityApp({ tenants: mount, onError: 'next' }),
+      ])
+      const [page, handed] = apps as [SecurityApp, SecurityApp]
+      try {
+        const html = await send(page.port, { path: `/t/${id}/sso/kustomer/login` })
+        const json = await send(page.port, { method: 'POST', path: `/t/${id}/sso/komo/token` })
+        for (const [kind, reply] of [
+          ['page', html],
+          ['JSON', json],
+        ] as const) {
+          expect({ kind, status: reply.status }).toEqual({ kind, status: scenario.status })
+          expect(reply.body, kind).toContain(scenario.code)
+          expect(reply.headers.location, kind).toBeUndefined()
+          expect(leaks(reply.body), kind).toEqual([])
+          expect(leaks(JSON.stringify(reply.headers)), `${kind} headers`).toEqual([])
+        }
+        expect(JSON.parse(json.body)).toMatchObject({ error: { code: scenario.code } })
+
+        const sent = await send(handed.port, { path: `/t/${id}/sso/kustomer/login` })
+        expect(sent.status).toBe(500)
+        const error = handed.errors[0] as Error & { code?: string }
+        expect(error.code).toBe(scenario.code)
+        expect(leaks(String(error.message)), 'the message').toEqual([])
+
+        const events = [...page.events, ...handed.events]
+        expect(events.length).toBeGreaterThan(0)
+        expect(events.map((e) => e.code)).toEqual(events.map(() => scenario.code))
+        expect(leaks(JSON.stringify(events)), 'events').toEqual([])
+        if (scenario.id) expect([...page.resolved, ...handed.resolved]).toEqual([])
+        else expect(events.map((e) => e.tenant)).toEqual(events.map(() => id))
+      } finally {
+        await Promise.all(apps.map((a) => a.close()))
+      }
     })
   }
 })

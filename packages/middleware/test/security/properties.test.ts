@@ -1,10 +1,20 @@
 // DESIGN rules 1, 7 and 8 as properties: whatever the query, headers, method and `getUser`
 // result, every route of every vendor answers without an undocumented 5xx, without an
 // unhandled rejection, and never with a token for anything but a complete, valid user.
+import { createHmac } from 'node:crypto'
 import fc from 'fast-check'
 import { decodeJwt } from 'jose'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { type KonnecApi, type KonnecFaultSpec, startKonnec } from '@sso/fixtures'
+import {
+  ALICE,
+  type KonnecApi,
+  type KonnecFaultSpec,
+  SECRETS,
+  startKonnec,
+  TENANTS,
+  type TenantFixture,
+  tenantDestinations,
+} from '@sso/fixtures'
 import { ssoHandler } from '../../src/index'
 import {
   ALL_DESTINATIONS,
@@ -14,10 +24,15 @@ import {
   type SecurityApp,
   type SecurityRoute,
   startSecurityApp,
+  startTenantUpstreams,
+  TENANT_BASE,
+  tenantBase,
+  tenantResolver,
+  tenantRoutes,
 } from './app'
 import { EVIL } from './corpus'
 import { type Reply, send } from './http'
-import { errorCode, isAllowedDestination, JWT_PATTERN, tokensIn } from './oracle'
+import { errorCode, isAllowedDestination, isTenantIdShape, JWT_PATTERN, tokensIn } from './oracle'
 
 const NUM_RUNS = 200
 const KONNEC_TIMEOUT_MS = 150
@@ -122,10 +137,32 @@ const LEGIT: Record<string, string[]> = {
   RelayState: ['relay-1'],
 }
 
+type Legit = Readonly<Record<string, readonly string[]>>
+
+/**
+ * `LEGIT` for a tenant: its own places for the absolute targets, one per allow-list entry (an
+ * exact host, a host under a `*.suffix`, the loopback origin), read from its configuration.
+ */
+function legitFor(tenant: TenantFixture): Legit {
+  const places = (entries: readonly string[] = []) =>
+    entries.map((e) =>
+      e.includes('://')
+        ? `${e}/cb`
+        : e.startsWith('*.')
+          ? `https://login.${e.slice(2)}/cb`
+          : `https://${e}/`,
+    )
+  return {
+    ...LEGIT,
+    kustomerRedirectUri: places(tenant.destinations.kustomer),
+    redirect_url: places(tenant.destinations.comm100),
+  }
+}
+
 /** The query a vendor would send for `route`, every parameter legitimate. */
-const legitQuery = (route: Route) =>
+const legitQuery = (route: Route, legit: Legit = LEGIT) =>
   fc
-    .tuple(...route.params.map((p) => fc.constantFrom(...(LEGIT[p] ?? ['x']))))
+    .tuple(...route.params.map((p) => fc.constantFrom(...(legit[p] ?? ['x']))))
     .map((values) => values.map((v, i) => `${route.params[i]}=${encodeURIComponent(v)}`).join('&'))
 
 /** A raw query string: pairs encoded properly or left raw, plus junk a browser would never send. */
@@ -165,14 +202,14 @@ const arbitraryQuery = (route: Route) =>
     })
 
 /** Half legitimate (so tokens are issued and judged), half arbitrary, sometimes both at once. */
-const queryFor = (route: Route) =>
+const queryFor = (route: Route, legit: Legit = LEGIT) =>
   fc.oneof(
-    { weight: 3, arbitrary: legitQuery(route) },
+    { weight: 3, arbitrary: legitQuery(route, legit) },
     { weight: 3, arbitrary: arbitraryQuery(route) },
     {
       weight: 2,
       arbitrary: fc
-        .tuple(legitQuery(route), arbitraryQuery(route))
+        .tuple(legitQuery(route, legit), arbitraryQuery(route))
         .map(([a, b]) => [a, b].filter(Boolean).join('&')),
     },
   )
@@ -350,10 +387,35 @@ interface Outcome {
   passedOn: boolean
 }
 
+/** What a judge knows of the mount a reply came from: its configuration, not the middleware's. */
+interface Configured {
+  /** Where this vendor's tokens may go (allow-list syntax). */
+  destinations(vendor: VendorName): readonly string[]
+  /** The HMAC secret this vendor's JWTs must be signed with. */
+  secret(vendor: VendorName): string | undefined
+  /** Konnec's simulator of this mount (tenant): the refresh tokens it issued. */
+  upstream(): KonnecApi
+}
+
+/** Does `token` carry a valid HS256 signature with `secret`? (node:crypto, not the middleware's) */
+function hs256Verifies(token: string, secret: string): boolean {
+  const [head = '', payload = '', signature] = token.split('.')
+  try {
+    if (
+      (JSON.parse(Buffer.from(head, 'base64url').toString()) as { alg?: unknown }).alg !== 'HS256'
+    )
+      return false
+  } catch {
+    return false
+  }
+  const expected = createHmac('sha256', secret).update(`${head}.${payload}`).digest('base64url')
+  return signature === expected
+}
+
 /** What the runs of a property saw, so a property that never reaches a token fails loudly. */
 const seen = { tokens: 0, getUserFailed: 0, konnecDown: 0, refused: 0 }
 
-function judge(route: Route, plan: UserPlan, out: Outcome, upstream: KonnecApi): string[] {
+function judge(route: Route, plan: UserPlan, out: Outcome, config: Configured): string[] {
   const problems: string[] = []
   if (out.status >= 400 && out.status < 500) seen.refused++
   const code = errorCode(out.body)
@@ -377,7 +439,7 @@ function judge(route: Route, plan: UserPlan, out: Outcome, upstream: KonnecApi):
   if (out.location !== undefined) {
     const url = new URL(out.location, 'http://app.invalid')
     const found = tokensIn(url)
-    if (found.length > 0 && !isAllowedDestination(url, DESTINATIONS)) {
+    if (found.length > 0 && !isAllowedDestination(url, config.destinations(route.vendor))) {
       problems.push(`token sent to ${url.origin}`)
     }
     tokens.push(...found.map((t) => t.value))
@@ -394,7 +456,9 @@ function judge(route: Route, plan: UserPlan, out: Outcome, upstream: KonnecApi):
   const user = (plan as { value: Record<string, unknown> }).value
   for (const token of tokens) {
     if (route.vendor === 'konnec') {
-      if (!upstream.sim.issued.has(token)) problems.push('a refresh token Konnec never issued')
+      if (!config.upstream().sim.issued.has(token)) {
+        problems.push('a refresh token this Konnec never issued')
+      }
       continue
     }
     const claims = decodeJwt(token)
@@ -402,6 +466,9 @@ function judge(route: Route, plan: UserPlan, out: Outcome, upstream: KonnecApi):
     if ((route.vendor === 'komo' || route.vendor === 'bettermode') && claims.sub !== user.id) {
       problems.push('the token names another user')
     }
+    const secret = config.secret(route.vendor)
+    if (secret && !hs256Verifies(token, secret))
+      problems.push('the token is not signed with this secret')
   }
   return problems
 }
@@ -412,6 +479,9 @@ const rejections: unknown[] = []
 const onRejection = (reason: unknown) => rejections.push(reason)
 let upstream: KonnecApi
 let app: SecurityApp
+let tenantUpstreams: Awaited<ReturnType<typeof startTenantUpstreams>>
+/** One `tenants` mount serving every fixture tenant. */
+let tenantApp: SecurityApp
 let plan: UserPlan = { kind: 'return', value: null, delayMs: 0 }
 
 function runGetUser(): unknown {
@@ -429,11 +499,19 @@ beforeAll(async () => {
   upstream = await startKonnec()
   app = await startSecurityApp({ upstream, konnecTimeoutMs: KONNEC_TIMEOUT_MS })
   app.getUser = runGetUser
+  tenantUpstreams = await startTenantUpstreams()
+  tenantApp = await startSecurityApp({
+    tenants: { upstreams: tenantUpstreams.upstreams },
+    konnecTimeoutMs: KONNEC_TIMEOUT_MS,
+  })
+  tenantApp.getUser = runGetUser
 })
 afterAll(async () => {
   process.off('unhandledRejection', onRejection)
   await app.close()
+  await tenantApp.close()
   await upstream.close()
+  await tenantUpstreams.close()
 })
 beforeEach(() => {
   Object.assign(seen, { tokens: 0, getUserFailed: 0, konnecDown: 0, refused: 0 })
@@ -450,7 +528,13 @@ const header = (reply: Reply, name: string) => {
 }
 
 /** Judges one HTTP reply by DESIGN's rules; throws with every problem found. */
-function judgeReply(route: Route, userPlan: UserPlan, method: string, reply: Reply): void {
+function judgeReply(
+  route: Route,
+  userPlan: UserPlan,
+  method: string,
+  reply: Reply,
+  config: Configured,
+): void {
   const problems = judge(
     route,
     userPlan,
@@ -461,128 +545,264 @@ function judgeReply(route: Route, userPlan: UserPlan, method: string, reply: Rep
       head: method === 'HEAD',
       passedOn: header(reply, 'x-app') === 'not-found',
     },
-    upstream,
+    config,
   )
   if (problems.length) throw new Error(problems.join('; '))
 }
 
-describe('every route of every vendor, over real HTTP, under arbitrary input', () => {
-  for (const route of ROUTES) {
-    it(`${route.method} ${route.path}: no undocumented 5xx, no unhandled rejection, no token without a complete valid user`, async () => {
-      await fc.assert(
-        fc.asyncProperty(
-          methodFor(route),
-          queryFor(route),
-          headersArb(app.port),
-          userPlanArb,
-          upstreamArb,
-          bodyArb,
-          async (method, query, headers, userPlan, answer, body) => {
-            plan = userPlan
-            konnecAnswers(upstream, answer)
-            const reply = await send(app.port, {
-              method,
-              path: query ? `${route.path}?${query}` : route.path,
-              headers,
-              body: method === 'GET' || method === 'HEAD' ? undefined : body,
-              timeoutMs: 5000,
-            })
-            judgeReply(route, userPlan, method, reply)
-          },
-        ),
-        { numRuns: NUM_RUNS },
-      )
-      // The property reached the interesting outcomes, not only refusals.
-      if (route.token) expect(seen.tokens).toBeGreaterThan(0)
-      expect(seen.refused).toBeGreaterThan(0)
-      if (route.vendor === 'konnec') expect(seen.konnecDown).toBeGreaterThan(0)
-    })
-  }
+/** Where the properties run: the static mount, or one tenant of the `tenants` mount. */
+interface Mount {
+  /** `''`, or `[tenant acme] `. */
+  label: string
+  app: () => SecurityApp
+  /** Every route of every vendor, at its path on this mount. */
+  routes: readonly Route[]
+  /** `/sso` or `/t/<id>/sso`. */
+  base: string
+  legit: Legit
+  config: Configured
+  numRuns: number
+  tenant?: TenantFixture
+}
 
-  it('any method and path under /sso: handed on or answered, never a 5xx or a token without a user', async () => {
-    const paths = fc.oneof(
-      fc.constantFrom(...ROUTES.map((r) => r.path)).map((p) => `${p}/`),
-      fc.constantFrom(...ROUTES.map((r) => r.path)).map((p) => p.toUpperCase()),
-      fc
-        .array(
-          fc.constantFrom('sso', 'komo', 'token', 'login', '..', '.', '%2F', '%00', '%ZZ', 'x'),
-          {
-            maxLength: 5,
-          },
-        )
-        .map((segments) => `/sso/${segments.join('/')}`),
-      fc.string({ maxLength: 30 }).map((s) => `/sso/${toTarget(s)}`),
-    )
-    await fc.assert(
-      fc.asyncProperty(
-        fc.constantFrom('GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'),
-        paths,
-        userPlanArb,
-        async (method, path, userPlan) => {
-          plan = userPlan
-          konnecAnswers(upstream)
-          const reply = await send(app.port, { method, path, timeoutMs: 5000 })
-          const route =
-            ROUTES.find((r) => path.toLowerCase().startsWith(r.path)) ?? (ROUTES[0] as Route)
-          judgeReply(route, userPlan, method, reply)
-        },
-      ),
-      { numRuns: NUM_RUNS },
-    )
-  })
+const STATIC_CONFIG: Configured = {
+  destinations: () => DESTINATIONS,
+  secret: (vendor) => (SECRETS as Record<string, string>)[vendor],
+  upstream: () => upstream,
+}
+
+/** A tenant's configuration, as its fixture row states it. */
+const tenantConfig = (tenant: TenantFixture): Configured => ({
+  destinations: (vendor) => tenantDestinations(tenant, vendor),
+  // A vendor the tenant table does not name keeps its fixture secret.
+  secret: (vendor) =>
+    (tenant.secrets as Record<string, string>)[vendor] ??
+    (SECRETS as Record<string, string>)[vendor],
+  upstream: () => tenantUpstreams.upstreams[tenant.id] as KonnecApi,
 })
 
-describe('the Fetch adapter (ssoHandler), in process, under the same arbitrary input', () => {
-  it('never throws, never answers an undocumented 5xx, never hands a token to an invalid user', async () => {
-    const handler = ssoHandler({
-      getUser: runGetUser as never,
-      vendors: fixtureVendors(upstream, KONNEC_TIMEOUT_MS),
-      loginUrl: '/login',
-    })
-    const routeArb = fc.constantFrom(...ROUTES)
-    await fc.assert(
-      fc.asyncProperty(
-        routeArb.chain((route) =>
-          fc.tuple(
-            fc.constant(route),
+/** Per tenant, fewer runs: every property on every tenant, with examples that reach each outcome. */
+const TENANT_RUNS = 100
+
+const MOUNTS: Mount[] = [
+  {
+    label: '',
+    app: () => app,
+    routes: ROUTES,
+    base: '/sso',
+    legit: LEGIT,
+    config: STATIC_CONFIG,
+    numRuns: NUM_RUNS,
+  },
+  ...TENANTS.map((tenant) => ({
+    label: `[tenant ${tenant.id}] `,
+    app: () => tenantApp,
+    routes: tenantRoutes(tenant),
+    base: tenantBase(tenant.id),
+    legit: legitFor(tenant),
+    config: tenantConfig(tenant),
+    numRuns: TENANT_RUNS,
+    tenant,
+  })),
+]
+
+const SIGNED_IN: UserPlan = { kind: 'return', value: ALICE, delayMs: 0 }
+
+/**
+ * Runs fast-check tries first on a tenant mount (few runs): a legitimate request of a signed-in
+ * user (a token), a method the route does not take (a refusal), and for Konnec a 503 (down).
+ */
+function examples(mount: Mount, route: Route) {
+  if (!mount.tenant) return []
+  const query = route.params.map((p) => `${p}=${encodeURIComponent(mount.legit[p]?.[0] ?? 'x')}`)
+  const legit = query.join('&')
+  const tries: [
+    'GET' | 'POST' | 'HEAD' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS',
+    string,
+    Record<string, string>,
+    UserPlan,
+    KonnecFaultSpec | undefined,
+    undefined,
+  ][] = [
+    [route.method, legit, {}, SIGNED_IN, undefined, undefined],
+    ['PUT', legit, {}, SIGNED_IN, undefined, undefined],
+  ]
+  if (route.vendor === 'konnec') {
+    tries.push([route.method, legit, {}, SIGNED_IN, { kind: 'status', status: 503 }, undefined])
+  }
+  return tries
+}
+
+/** Every Konnec of the file answers normally, or with this fault. */
+function allKonnecs(fault?: KonnecFaultSpec) {
+  konnecAnswers(upstream, fault)
+  for (const api of Object.values(tenantUpstreams.upstreams)) konnecAnswers(api, fault)
+}
+
+for (const mount of MOUNTS) {
+  describe(`${mount.label}every route of every vendor, over real HTTP, under arbitrary input`, () => {
+    for (const route of mount.routes) {
+      it(`${route.method} ${route.path}: no undocumented 5xx, no unhandled rejection, no token without a complete valid user`, async () => {
+        const on = mount.app()
+        await fc.assert(
+          fc.asyncProperty(
             methodFor(route),
-            queryFor(route),
-            headersArb(80),
+            queryFor(route, mount.legit),
+            headersArb(on.port),
             userPlanArb,
             upstreamArb,
-          ),
-        ),
-        async ([route, method, query, headers, userPlan, answer]) => {
-          plan = userPlan
-          konnecAnswers(upstream, answer)
-          let request: Request
-          try {
-            const { host: _host, ...rest } = headers
-            request = new Request(`http://127.0.0.1${route.path}${query ? `?${query}` : ''}`, {
-              method,
-              headers: rest,
-            })
-          } catch {
-            return // A request the Fetch API itself cannot build never reaches a handler.
-          }
-          const response = await handler(request)
-          if (response === null) return
-          const problems = judge(
-            route,
-            userPlan,
-            {
-              status: response.status,
-              location: response.headers.get('location') ?? undefined,
-              body: await response.text(),
-              head: method === 'HEAD',
-              passedOn: false,
+            bodyArb,
+            async (method, query, headers, userPlan, answer, body) => {
+              plan = userPlan
+              konnecAnswers(mount.config.upstream(), answer)
+              const reply = await send(on.port, {
+                method,
+                path: query ? `${route.path}?${query}` : route.path,
+                headers,
+                body: method === 'GET' || method === 'HEAD' ? undefined : body,
+                timeoutMs: 5000,
+              })
+              judgeReply(route, userPlan, method, reply, mount.config)
             },
-            upstream,
+          ),
+          { numRuns: mount.numRuns, examples: examples(mount, route) },
+        )
+        // The property reached the interesting outcomes, not only refusals.
+        if (route.token) expect(seen.tokens).toBeGreaterThan(0)
+        expect(seen.refused).toBeGreaterThan(0)
+        if (route.vendor === 'konnec') expect(seen.konnecDown).toBeGreaterThan(0)
+      })
+    }
+
+    it(`any method and path under ${mount.base}: handed on or answered, never a 5xx or a token without a user`, async () => {
+      const on = mount.app()
+      const base = mount.base
+      const before = on.resolved.length
+      const paths = fc.oneof(
+        fc.constantFrom(...mount.routes.map((r) => r.path)).map((p) => `${p}/`),
+        fc.constantFrom(...mount.routes.map((r) => r.path)).map((p) => p.toUpperCase()),
+        fc
+          .array(
+            fc.constantFrom('sso', 'komo', 'token', 'login', '..', '.', '%2F', '%00', '%ZZ', 'x'),
+            {
+              maxLength: 5,
+            },
           )
-          if (problems.length) throw new Error(problems.join('; '))
-        },
-      ),
-      { numRuns: NUM_RUNS },
-    )
+          .map((segments) => `${base}/${segments.join('/')}`),
+        fc.string({ maxLength: 30 }).map((s) => `${base}/${toTarget(s)}`),
+        // On a tenants mount: any tenant segment in front of a real route.
+        ...(mount.tenant
+          ? [
+              fc
+                .tuple(
+                  fc.oneof(
+                    fc.constantFrom('..', '.', '%2e%2e', 'a%2Fb', '%00', 'nobody', 'x'.repeat(129)),
+                    fc.string({ maxLength: 20 }).map(toTarget),
+                  ),
+                  fc.constantFrom(...ROUTES.map((r) => r.path)),
+                )
+                .map(([segment, path]) => `/t/${segment}${path}`),
+            ]
+          : []),
+      )
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom('GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS', 'PATCH'),
+          paths,
+          userPlanArb,
+          async (method, path, userPlan) => {
+            plan = userPlan
+            allKonnecs()
+            const reply = await send(on.port, { method, path, timeoutMs: 5000 })
+            const own = path.toLowerCase().startsWith(`${base}/`)
+            const route =
+              mount.routes.find((r) => path.toLowerCase().startsWith(r.path)) ??
+              (mount.routes[0] as Route)
+            // Outside this tenant's routes, no token may go anywhere.
+            const config: Configured = own
+              ? mount.config
+              : { ...mount.config, destinations: () => [] }
+            judgeReply(route, userPlan, method, reply, config)
+            if (
+              !own &&
+              header(reply, 'location') &&
+              tokensIn(new URL(header(reply, 'location') as string, on.url)).length
+            ) {
+              throw new Error(`a token outside ${base}: ${path}`)
+            }
+          },
+        ),
+        { numRuns: mount.numRuns },
+      )
+      // The resolver saw nothing but ids of the documented shape.
+      expect(on.resolved.slice(before).filter((id) => !isTenantIdShape(id))).toEqual([])
+    })
   })
-})
+}
+
+for (const mount of MOUNTS) {
+  describe(`${mount.label}the Fetch adapter (ssoHandler), in process, under the same arbitrary input`, () => {
+    it('never throws, never answers an undocumented 5xx, never hands a token to an invalid user', async () => {
+      const resolved: string[] = []
+      const handler = ssoHandler({
+        getUser: runGetUser as never,
+        loginUrl: '/login',
+        ...(mount.tenant
+          ? {
+              basePath: TENANT_BASE,
+              tenants: {
+                resolve: tenantResolver(tenantUpstreams.upstreams, resolved, KONNEC_TIMEOUT_MS),
+              },
+            }
+          : { vendors: fixtureVendors(upstream, KONNEC_TIMEOUT_MS) }),
+      } as Parameters<typeof ssoHandler>[0])
+      const routeArb = fc.constantFrom(...mount.routes)
+      await fc.assert(
+        fc.asyncProperty(
+          routeArb.chain((route) =>
+            fc.tuple(
+              fc.constant(route),
+              methodFor(route),
+              queryFor(route, mount.legit),
+              headersArb(80),
+              userPlanArb,
+              upstreamArb,
+            ),
+          ),
+          async ([route, method, query, headers, userPlan, answer]) => {
+            plan = userPlan
+            konnecAnswers(mount.config.upstream(), answer)
+            let request: Request
+            try {
+              const { host: _host, ...rest } = headers
+              request = new Request(`http://127.0.0.1${route.path}${query ? `?${query}` : ''}`, {
+                method,
+                headers: rest,
+              })
+            } catch {
+              return // A request the Fetch API itself cannot build never reaches a handler.
+            }
+            const response = await handler(request)
+            if (response === null) return
+            const problems = judge(
+              route,
+              userPlan,
+              {
+                status: response.status,
+                location: response.headers.get('location') ?? undefined,
+                body: await response.text(),
+                head: method === 'HEAD',
+                passedOn: false,
+              },
+              mount.config,
+            )
+            if (problems.length) throw new Error(problems.join('; '))
+          },
+        ),
+        { numRuns: mount.numRuns },
+      )
+      expect(resolved.filter((id) => !isTenantIdShape(id))).toEqual([])
+      if (mount.tenant) expect(resolved).toContain(mount.tenant.id)
+    })
+  })
+}

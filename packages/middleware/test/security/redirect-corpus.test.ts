@@ -6,6 +6,7 @@ import { jwtVerify } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   ALICE,
+  allTenantDestinations,
   COMMUNITY_URL,
   type KonnecApi,
   SECRETS,
@@ -534,9 +535,7 @@ function judgePath(
 /** The returnTo suites on `mount`: request paths, and absolute-form targets over a raw socket. */
 function returnToSuite(mount: Mount) {
   const routes = browserTargets(mount)
-  const destinations = mount.tenant
-    ? Object.values(mount.tenant.destinations).flat()
-    : ALL_DESTINATIONS
+  const destinations = mount.tenant ? allTenantDestinations(mount.tenant) : ALL_DESTINATIONS
   /**
    * The static corpus on this mount: its `/sso` moved under the mount's base (the tricks stay
    * around it), each fixture query replaced by the mount's own.
