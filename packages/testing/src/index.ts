@@ -47,6 +47,18 @@ export type {
   KustomerSimulator,
   KustomerSimulatorOptions,
 } from './simulators/kustomer'
+export { discourseSimulator } from './simulators/discourse'
+export type {
+  DiscourseSimulator,
+  DiscourseSimulatorOptions,
+  DiscourseUser,
+} from './simulators/discourse'
+export {
+  DiscoursePayloadError,
+  signDiscoursePayload,
+  verifyDiscoursePayload,
+} from './simulators/discourse/verify'
+export type { DiscoursePayload, DiscoursePayloadErrorCode } from './simulators/discourse/verify'
 export { zendeskSimulator } from './simulators/zendesk'
 export type {
   ZendeskConfiguration,

@@ -16,16 +16,18 @@ export const VENDORS = {
   comm100: { name: 'Comm100', token: comm100Token },
   bettermode: { name: 'Bettermode', token: bettermodeToken },
   zendesk: { name: 'Zendesk', token: zendeskToken },
+  discourse: { name: 'Discourse' },
 } as const satisfies Record<string, { readonly name: string; readonly token?: TokenRules }>
 
 /**
  * The vendors a simulator can stand in for:
- * `'komo' | 'kustomer' | 'konnec' | 'comm100' | 'bettermode' | 'zendesk'`.
+ * `'komo' | 'kustomer' | 'konnec' | 'comm100' | 'bettermode' | 'zendesk' | 'discourse'`.
  */
 export type SimulatorVendor = keyof typeof VENDORS
 
 /**
- * The vendors whose tokens are JWTs the vendor verifies itself (Konnec uses an API instead):
+ * The vendors whose tokens are JWTs the vendor verifies itself (Konnec uses an API instead,
+ * Discourse a signed payload — see `verifyDiscoursePayload`):
  * `'komo' | 'kustomer' | 'comm100' | 'bettermode' | 'zendesk'`.
  */
 export type TokenVendor = {

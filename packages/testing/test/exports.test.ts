@@ -5,15 +5,19 @@ import type { SimulatorVendor, TokenVendor, VendorTokenErrorCode } from '../src/
 describe('the public barrel', () => {
   it('exports exactly these runtime names', () => {
     expect(Object.keys(testing).sort()).toEqual([
+      'DiscoursePayloadError',
       'VendorTokenError',
       'bettermodeSimulator',
       'comm100Simulator',
+      'discourseSimulator',
       'importVendorKey',
       'komoEmbedPath',
       'komoEmbedSource',
       'komoSimulator',
       'konnecSimulator',
       'kustomerSimulator',
+      'signDiscoursePayload',
+      'verifyDiscoursePayload',
       'verifyVendorToken',
       'zendeskSimulator',
     ])
@@ -21,7 +25,7 @@ describe('the public barrel', () => {
 
   it('keeps the vendor unions as they are (checked by tsc)', () => {
     expectTypeOf<SimulatorVendor>().toEqualTypeOf<
-      'komo' | 'kustomer' | 'konnec' | 'comm100' | 'bettermode' | 'zendesk'
+      'komo' | 'kustomer' | 'konnec' | 'comm100' | 'bettermode' | 'zendesk' | 'discourse'
     >()
     expectTypeOf<TokenVendor>().toEqualTypeOf<
       'komo' | 'kustomer' | 'comm100' | 'bettermode' | 'zendesk'

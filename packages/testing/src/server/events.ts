@@ -23,6 +23,6 @@ export interface SimulatorEvent {
   readonly detail?: string
   /** Zendesk: the SSO configuration (`end-user` or `team`) the sign-in went through. */
   readonly configuration?: string
-  /** The verified token claims (or the Konnec user record). */
+  /** The verified token claims (or the Konnec user record; Discourse: the decoded payload). */
   readonly claims?: Readonly<Record<string, unknown>>
 }
