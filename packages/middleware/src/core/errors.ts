@@ -67,7 +67,8 @@ export class SsoError extends Error {
   readonly vendor: VendorId | undefined
   readonly userMessage: string | undefined
   readonly allow: string | undefined
-  readonly detail: string | undefined
+  /** Not enumerable: logging the error (`console.error(err)`, JSON) does not print it. */
+  declare readonly detail: string | undefined
 
   constructor(code: SsoErrorCode, message: string, options: SsoErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
@@ -76,7 +77,8 @@ export class SsoError extends Error {
     this.vendor = options.vendor
     this.userMessage = options.userMessage
     this.allow = options.allow
-    this.detail = options.detail
+    // It may hold an email (Zendesk's message): kept off logs that print own properties.
+    Object.defineProperty(this, 'detail', { value: options.detail, enumerable: false })
   }
 }
 

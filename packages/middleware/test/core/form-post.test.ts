@@ -108,3 +108,17 @@ describe('formScriptSource', () => {
     expect(await formScriptSource('document.forms[0].submit();')).not.toBe(await formScriptSource())
   })
 })
+
+describe('SsoError detail (what a vendor said)', () => {
+  it('is readable but not enumerable, so logging the error does not print it', async () => {
+    const { SsoError } = await import('../../src/index')
+    const { inspect } = await import('node:util')
+    const error = new SsoError('ERR_SSO_VENDOR_REFUSED', 'refused', {
+      detail: 'bad token for ada@example.com',
+    })
+    expect(error.detail).toBe('bad token for ada@example.com')
+    expect(Object.keys(error)).not.toContain('detail')
+    expect(inspect(error)).not.toContain('ada@example.com')
+    expect(JSON.stringify(error)).not.toContain('ada@example.com')
+  })
+})
