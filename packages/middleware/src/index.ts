@@ -34,6 +34,8 @@ export type {
 } from './core/types'
 export { type BettermodeOptions, bettermode } from './vendors/bettermode'
 export { type Comm100Options, comm100 } from './vendors/comm100'
+export { type DiscourseOptions, discourse } from './vendors/discourse'
 export { type KomoOptions, komo } from './vendors/komo'
 export { type KonnecOptions, konnec } from './vendors/konnec'
 export { type KustomerOptions, kustomer } from './vendors/kustomer'
+export { type ZendeskOptions, zendesk } from './vendors/zendesk'

@@ -28,6 +28,38 @@ const NOT_OPTIONS: [string, unknown][] = [
 const mistype = (key: string) => key.slice(0, -1)
 
 /**
+ * How a vendor's success answer travels: a 302 (browser routes), JSON (API routes), or a
+ * form-POST page (a fixture that says `answer: 'form'`, Zendesk).
+ */
+type Answer = 'redirect' | 'json' | 'form'
+
+const JWT = /^eyJ[\w-]+\.[\w-]+\.[\w-]+$/
+
+/**
+ * A form-POST success (SECURITY.md rule 3's one exception): 200, no Location, `no-store`,
+ * `strict-origin`, a CSP with `frame-ancestors 'none'`, and exactly one POST form whose `jwt`
+ * hidden field holds the token; the action URL and the headers hold none.
+ */
+async function expectFormAnswer(response: Response): Promise<void> {
+  expect(response.status).toBe(200)
+  expect(response.headers.get('location')).toBeNull()
+  expect(response.headers.get('cache-control')).toBe('no-store')
+  expect(response.headers.get('pragma')).toBe('no-cache')
+  expect(response.headers.get('referrer-policy')).toBe('strict-origin')
+  expect(response.headers.get('content-type')).toBe('text/html; charset=utf-8')
+  expect(response.headers.get('content-security-policy')).toMatch(/frame-ancestors 'none'$/)
+  const html = await response.clone().text()
+  const forms = [...html.matchAll(/<form method="post" action="(https?:\/\/[^"]+)">/g)]
+  expect(forms).toHaveLength(1)
+  expect(forms[0]?.[1]).not.toMatch(/eyJ/)
+  const fields = [...html.matchAll(/<input type="hidden" name="([^"]*)" value="([^"]*)">/g)]
+  const jwt = fields.filter(([, name]) => name === 'jwt')
+  expect(jwt).toHaveLength(1)
+  expect(jwt[0]?.[2]).toMatch(JWT)
+  expect(JSON.stringify([...response.headers])).not.toMatch(/eyJ/)
+}
+
+/**
  * The contract every vendor runs (hono's `runTest` pattern), fed by the vendor's fixture: its
  * configuration checks once, then the same user-facing behaviours over real HTTP on every host
  * (`ssoMiddleware` on node:http, Connect, Express 4 and 5; `ssoHandler` on Fetch), at the
@@ -40,6 +72,13 @@ const mistype = (key: string) => key.slice(0, -1)
 // biome-ignore lint/suspicious/noExplicitAny: a fixture of any vendor's options and upstream
 export function runVendorContract(fixture: VendorFixture<any, any>): void {
   const { id, start } = fixture
+  const answer: Answer =
+    (fixture as { answer?: unknown }).answer === 'form'
+      ? 'form'
+      : start.kind === 'api'
+        ? 'json'
+        : 'redirect'
+  const success = answer === 'redirect' ? 302 : 200
   const factory = `${id}()`
   const target = `/sso${start.path}${start.query ? `?${start.query}` : ''}`
   const init: RequestInit = { method: start.method }
@@ -121,8 +160,9 @@ export function runVendorContract(fixture: VendorFixture<any, any>): void {
 
       it('issues a token the vendor accepts when the user is logged in', async () => {
         const response = await request(app)
-        expect(response.status).toBe(start.kind === 'api' ? 200 : 302)
-        expectNoStoreHeaders(response)
+        expect(response.status).toBe(success)
+        if (answer === 'form') await expectFormAnswer(response)
+        else expectNoStoreHeaders(response)
         const claims = await fixture.verify(response, upstream)
         expect(claims).toBeTypeOf('object')
         expect(app.events).toContainEqual(
@@ -141,7 +181,7 @@ export function runVendorContract(fixture: VendorFixture<any, any>): void {
           expect(returnTo).toBe(target)
           app.user = ALICE
           const second = await request(app, returnTo)
-          expect(second.status).toBe(302)
+          expect(second.status).toBe(success)
           await fixture.verify(second, upstream)
         })
       } else {
@@ -215,7 +255,7 @@ export function runVendorContract(fixture: VendorFixture<any, any>): void {
             custom,
             `/sso/custom/start${start.query ? `?${start.query}` : ''}`,
           )
-          expect(moved.status).toBe(start.kind === 'api' ? 200 : 302)
+          expect(moved.status).toBe(success)
           const claims = await fixture.verify(moved, upstream)
           expect(claims[fixture.hookClaim]).toBe(HOOKED_VALUE)
           const old = await request(custom)
