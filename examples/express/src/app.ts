@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import {
   bettermode,
   comm100,
+  discourse,
   isSafeRelativePath,
   komo,
   konnec,
@@ -9,6 +10,7 @@ import {
   type SsoEvent,
   ssoMiddleware,
   type Vendor,
+  zendesk,
 } from '@sso/middleware'
 import express, { type Request } from 'express'
 import session from 'express-session'
@@ -35,6 +37,20 @@ export interface DemoVendors {
   konnec: { apiBaseUrl: string; orgId: string; apiKey: string; appUrl?: string; startUrl: string }
   comm100: { secret: string; allowedHosts: string[]; startUrl: string }
   bettermode: { secret: string; communityUrl: string; startUrl: string }
+  /**
+   * Zendesk: the end users' SSO configuration (`/sso/zendesk`) and, with `agents`, the team
+   * members' one with its own secret (`/sso/zendesk-agents`). `accountUrl` points the form at the
+   * simulator; without it the form posts to `https://{subdomain}.zendesk.com`.
+   */
+  zendesk: {
+    subdomain: string
+    secret: string
+    accountUrl?: string
+    brandHosts?: string[]
+    startUrl: string
+    agents?: { secret: string; startUrl: string }
+  }
+  discourse: { secret: string; discourseUrl: string; startUrl: string }
 }
 
 export interface DemoAppOptions {
@@ -82,6 +98,26 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
     }),
     comm100({ secret: v.comm100.secret, allowedHosts: v.comm100.allowedHosts }),
     bettermode({ secret: v.bettermode.secret, communityUrl: v.bettermode.communityUrl }),
+    // Zendesk: one adapter per SSO configuration, each with its own secret and routes.
+    zendesk({
+      subdomain: v.zendesk.subdomain,
+      secret: v.zendesk.secret,
+      accountUrl: v.zendesk.accountUrl,
+      brandHosts: v.zendesk.brandHosts,
+    }),
+    ...(v.zendesk.agents
+      ? [
+          zendesk({
+            id: 'zendesk-agents',
+            audience: 'team',
+            subdomain: v.zendesk.subdomain,
+            secret: v.zendesk.agents.secret,
+            accountUrl: v.zendesk.accountUrl,
+            brandHosts: v.zendesk.brandHosts,
+          }),
+        ]
+      : []),
+    discourse({ secret: v.discourse.secret, discourseUrl: v.discourse.discourseUrl }),
   ] as Vendor<Request>[]
 
   const links: VendorLink[] = [
@@ -98,6 +134,25 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
     },
     { name: 'Comm100', href: v.comm100.startUrl, note: "the agent console's SSO login" },
     { name: 'Bettermode', href: v.bettermode.startUrl, note: "the community's Log in button" },
+    {
+      name: 'Zendesk',
+      href: v.zendesk.startUrl,
+      note: "the help center's My requests: the app answers with a form your browser posts to Zendesk (the token never travels in a URL)",
+    },
+    ...(v.zendesk.agents
+      ? [
+          {
+            name: 'Zendesk agents',
+            href: v.zendesk.agents.startUrl,
+            note: "the agent workspace: the team members' own SSO configuration and secret, at /sso/zendesk-agents",
+          },
+        ]
+      : []),
+    {
+      name: 'Discourse',
+      href: v.discourse.startUrl,
+      note: "the forum's Log in button (DiscourseConnect: the forum signs a request, the app signs the answer)",
+    },
   ]
 
   const app = express()

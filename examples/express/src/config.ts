@@ -9,15 +9,23 @@ export interface RealVendors {
   konnec?: { apiBaseUrl: string; orgId: string; apiKey: string; appUrl?: string }
   comm100?: { secret: string; allowedHosts: string[]; consoleUrl: string }
   bettermode?: { secret: string; communityUrl: string }
+  /**
+   * Zendesk: the end-user SSO configuration's secret, and the team members' one when set (without
+   * it the demo mounts no agents' route against the real account).
+   */
+  zendesk?: { subdomain: string; secret: string; agentSecret?: string; brandHosts: string[] }
+  discourse?: { secret: string; discourseUrl: string }
 }
 
-/** The five vendors, as people name them (for messages and pages). */
+/** The seven vendors, as people name them (for messages and pages). */
 export const VENDOR_NAMES: Record<keyof RealVendors, string> = {
   komo: 'Komo',
   kustomer: 'Kustomer',
   konnec: 'Konnec',
   comm100: 'Comm100',
   bettermode: 'Bettermode',
+  zendesk: 'Zendesk',
+  discourse: 'Discourse',
 }
 
 /** The variables that make each vendor real (names only: messages never hold a value). */
@@ -27,6 +35,8 @@ const REAL_VARIABLES: Record<keyof RealVendors, string> = {
   konnec: 'KONNEC_API_BASE_URL + KONNEC_ORG_ID + KONNEC_API_KEY',
   comm100: 'COMM100_SSO_SECRET + COMM100_CONSOLE_URL',
   bettermode: 'BETTERMODE_SSO_KEY + BETTERMODE_COMMUNITY_URL',
+  zendesk: 'ZENDESK_SUBDOMAIN + ZENDESK_JWT_SECRET',
+  discourse: 'DISCOURSE_CONNECT_SECRET + DISCOURSE_URL',
 }
 
 /**
@@ -100,6 +110,17 @@ export function realVendorsFromEnv(env: NodeJS.ProcessEnv): RealVendors {
   }
   if (env.BETTERMODE_SSO_KEY && env.BETTERMODE_COMMUNITY_URL) {
     real.bettermode = { secret: env.BETTERMODE_SSO_KEY, communityUrl: env.BETTERMODE_COMMUNITY_URL }
+  }
+  if (env.ZENDESK_SUBDOMAIN && env.ZENDESK_JWT_SECRET) {
+    real.zendesk = {
+      subdomain: env.ZENDESK_SUBDOMAIN,
+      secret: env.ZENDESK_JWT_SECRET,
+      agentSecret: env.ZENDESK_AGENT_JWT_SECRET || undefined,
+      brandHosts: list(env.ZENDESK_BRAND_HOSTS),
+    }
+  }
+  if (env.DISCOURSE_CONNECT_SECRET && env.DISCOURSE_URL) {
+    real.discourse = { secret: env.DISCOURSE_CONNECT_SECRET, discourseUrl: env.DISCOURSE_URL }
   }
   return real
 }

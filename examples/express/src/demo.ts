@@ -5,10 +5,12 @@ import type { SsoEvent } from '@sso/middleware'
 import {
   bettermodeSimulator,
   comm100Simulator,
+  discourseSimulator,
   komoSimulator,
   konnecSimulator,
   kustomerSimulator,
   type ListeningSimulator,
+  zendeskSimulator,
 } from '@sso/testing'
 import { createDemoApp, type DemoVendors } from './app'
 import {
@@ -29,7 +31,8 @@ export interface DemoOptions {
   host?: string
   /**
    * First port of the simulators, Komo's hub; the others follow (Kustomer, Konnec, Comm100,
-   * Bettermode), then the tenants' communities (Acme, Globex). (default: `0`, any free ports)
+   * Bettermode), then the tenants' communities (Acme, Globex), then Zendesk (one account, both
+   * SSO configurations) and Discourse. (default: `0`, any free ports)
    */
   simulatorPortBase?: number
   /** Real vendors (from the environment by default). */
@@ -56,6 +59,8 @@ export interface RunningDemo {
     konnec?: ReturnType<typeof konnecSimulator>
     comm100?: ReturnType<typeof comm100Simulator>
     bettermode?: ReturnType<typeof bettermodeSimulator>
+    zendesk?: ReturnType<typeof zendeskSimulator>
+    discourse?: ReturnType<typeof discourseSimulator>
   }
   /**
    * The tenant table (each tenant's secret and community URL, as the app's database would hold
@@ -203,6 +208,59 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
         startUrl: `${origin}/`,
         sim,
       })
+    }
+
+    // Zendesk and Discourse come after the tenants, so the ports of 4100-4106 stay as they were.
+    if (real.zendesk) {
+      const { subdomain, secret: s, agentSecret, brandHosts } = real.zendesk
+      const account = `https://${subdomain}.zendesk.com`
+      vendors.zendesk = {
+        subdomain,
+        secret: s,
+        brandHosts,
+        startUrl: `${account}/hc/requests`,
+        agents: agentSecret ? { secret: agentSecret, startUrl: `${account}/agent` } : undefined,
+      }
+    } else {
+      const endUsers = secret()
+      const team = secret()
+      sims.zendesk = zendeskSimulator({
+        // One account, two SSO configurations, each with its own secret and remote URLs.
+        configurations: [
+          {
+            name: 'end-user',
+            secret: endUsers,
+            loginUrl: route('/zendesk/login'),
+            logoutUrl: route('/zendesk/logout'),
+          },
+          {
+            name: 'team',
+            secret: team,
+            loginUrl: route('/zendesk-agents/login'),
+            logoutUrl: route('/zendesk-agents/logout'),
+          },
+        ],
+      })
+      const origin = await start('zendesk', sims.zendesk, 7)
+      vendors.zendesk = {
+        subdomain: 'demo',
+        secret: endUsers,
+        accountUrl: origin,
+        startUrl: `${origin}/`,
+        agents: { secret: team, startUrl: `${origin}/agent/tickets/1` },
+      }
+    }
+    if (real.discourse) {
+      vendors.discourse = { ...real.discourse, startUrl: real.discourse.discourseUrl }
+    } else {
+      const s = secret()
+      sims.discourse = discourseSimulator({
+        secret: s,
+        loginUrl: route('/discourse/login'),
+        logoutUrl: route('/discourse/logout'),
+      })
+      const origin = await start('discourse', sims.discourse, 8)
+      vendors.discourse = { secret: s, discourseUrl: origin, startUrl: `${origin}/` }
     }
 
     handler = createDemoApp({

@@ -3,7 +3,7 @@ import type { Request } from 'express'
 
 /**
  * Where the tenants' routes live: one mount for every tenant, the tenant named by the path
- * (`/t/acme/sso/bettermode/login`). The static mount of the five vendors stays at `/sso`.
+ * (`/t/acme/sso/bettermode/login`). The static mount of the other vendors stays at `/sso`.
  */
 export const TENANT_BASE_PATH = '/t/:tenant/sso'
 

@@ -17,7 +17,10 @@ const WARNING = 'Warning: real vendors, no password.'
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [key, value] of Object.entries(process.env)) {
-    if (!/^(KOMO|KUSTOMER|KONNEC|COMM100|BETTERMODE)_/.test(key) && key !== DEMO_LOGIN_FLAG)
+    if (
+      !/^(KOMO|KUSTOMER|KONNEC|COMM100|BETTERMODE|ZENDESK|DISCOURSE)_/.test(key) &&
+      key !== DEMO_LOGIN_FLAG
+    )
       env[key] = value
   }
   return { ...env, PORT: '0', SIMULATOR_PORT_BASE: '0', NODE_ENV: 'development', ...extra }
@@ -135,6 +138,95 @@ describe('the demo with real vendor credentials', () => {
   })
 })
 
+describe('Zendesk and Discourse with real credentials', () => {
+  const ZENDESK = {
+    ZENDESK_SUBDOMAIN: 'acme',
+    ZENDESK_JWT_SECRET: 'zendesk-end-user-secret-0123456789abcdef',
+    ZENDESK_AGENT_JWT_SECRET: 'zendesk-agent-secret-0123456789abcdef-01',
+    ZENDESK_BRAND_HOSTS: 'help.acme.com',
+  }
+  const DISCOURSE = {
+    DISCOURSE_CONNECT_SECRET: 'discourse-connect-secret-0123456789abcdef',
+    DISCOURSE_URL: 'https://forum.acme.com',
+  }
+
+  it('are refused without the flag, named with their variables', async () => {
+    const error = await startDemo({
+      port: 0,
+      real: realVendorsFromEnv({ ...ZENDESK, ...DISCOURSE }),
+      demoLoginWithRealVendors: false,
+    }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(UnsafeDemoLoginError)
+    const message = (error as Error).message
+    expect(message).toContain('Zendesk (ZENDESK_SUBDOMAIN + ZENDESK_JWT_SECRET)')
+    expect(message).toContain('Discourse (DISCOURSE_CONNECT_SECRET + DISCOURSE_URL)')
+    expect(message).not.toContain(ZENDESK.ZENDESK_JWT_SECRET)
+    expect(message).not.toContain(DISCOURSE.DISCOURSE_CONNECT_SECRET)
+  })
+
+  it('point the routes and links at the real services, and start no simulator for them', async () => {
+    const demo = await startDemo({
+      port: 0,
+      real: realVendorsFromEnv({ ...ZENDESK, ...DISCOURSE }),
+      demoLoginWithRealVendors: true,
+      onEvent: () => {},
+    })
+    try {
+      expect(demo.realVendors).toEqual(['Zendesk', 'Discourse'])
+      expect(demo.simulators.zendesk).toBeUndefined()
+      expect(demo.simulators.discourse).toBeUndefined()
+      expect(demo.simulators.komo).toBeDefined()
+      const home = await (await fetch(demo.url)).text()
+      expect(home).toContain('href="https://acme.zendesk.com/hc/requests"')
+      expect(home).toContain('href="https://acme.zendesk.com/agent"')
+      expect(home).toContain('href="https://forum.acme.com"')
+      // Signed in, the remote login URL answers the form that posts to the real account.
+      const login = await fetch(`${demo.url}/login`, {
+        method: 'POST',
+        body: new URLSearchParams({ email: 'ada@example.com', name: 'Ada', returnTo: '/' }),
+        redirect: 'manual',
+      })
+      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
+      for (const route of ['zendesk', 'zendesk-agents']) {
+        const form = await fetch(
+          `${demo.url}/sso/${route}/login?return_to=${encodeURIComponent('https://help.acme.com/hc')}`,
+          { headers: { cookie } },
+        )
+        expect(form.status, route).toBe(200)
+        const csp = form.headers.get('content-security-policy') ?? ''
+        expect(csp).toContain('form-action https://acme.zendesk.com https://help.acme.com')
+        const html = await form.text()
+        expect(html).toContain(
+          'action="https://acme.zendesk.com/access/jwt?return_to=https%3A%2F%2Fhelp.acme.com%2Fhc"',
+        )
+      }
+    } finally {
+      await demo.close()
+    }
+  })
+
+  it('without the agents secret, the agents route and link are not there', async () => {
+    const { ZENDESK_AGENT_JWT_SECRET: _agents, ...endUsersOnly } = ZENDESK
+    const demo = await startDemo({
+      port: 0,
+      real: realVendorsFromEnv(endUsersOnly),
+      demoLoginWithRealVendors: true,
+      onEvent: () => {},
+    })
+    try {
+      const home = await (await fetch(demo.url)).text()
+      expect(home).toContain('href="https://acme.zendesk.com/hc/requests"')
+      expect(home).not.toContain('Zendesk agents')
+      const agents = await fetch(`${demo.url}/sso/zendesk-agents/login`, { redirect: 'manual' })
+      expect(agents.status).toBe(404)
+      // Discourse has no credentials here: it stays simulated.
+      expect(demo.simulators.discourse).toBeDefined()
+    } finally {
+      await demo.close()
+    }
+  })
+})
+
 describe('the demo with simulators only', () => {
   it('starts without the flag, and no page carries the warning', async () => {
     vi.stubEnv(DEMO_LOGIN_FLAG, undefined)
@@ -142,7 +234,7 @@ describe('the demo with simulators only', () => {
     try {
       expect(demo.realVendors).toEqual([])
       expect(Object.keys(demo.simulators).sort()).toEqual(
-        ['bettermode', 'comm100', 'komo', 'konnec', 'kustomer'].sort(),
+        ['bettermode', 'comm100', 'komo', 'konnec', 'kustomer', 'zendesk', 'discourse'].sort(),
       )
       for (const path of ['/login?returnTo=%2F', '/']) {
         const html = await (await fetch(`${demo.url}${path}`)).text()
