@@ -150,9 +150,9 @@ export function zendesk(options: ZendeskOptions): Vendor {
           async handle(ctx: VendorContext) {
             const action = new URL(`${accountUrl}/access/jwt`)
             const returnTo = ctx.query.get('return_to')
-            if (returnTo !== undefined && isReturnTarget(returnTo, returnTargets)) {
-              action.searchParams.set('return_to', returnTo)
-            }
+            const target =
+              returnTo === undefined ? undefined : returnTarget(returnTo, returnTargets)
+            if (target !== undefined) action.searchParams.set('return_to', target)
             // Bounded well above 20 so a 21-digit id is dropped, as the spec says, not refused.
             const brand = ctx.query.get('brand_id', ID_PARAM_LENGTH)
             if (brand !== undefined && DIGITS.test(brand))
@@ -224,13 +224,16 @@ export function zendesk(options: ZendeskOptions): Vendor {
   )
 }
 
-/** `return_to`: a relative path (SECURITY.md rule 2), or an https URL on the account or a brand. */
-function isReturnTarget(value: string, targets: HostAllowList): boolean {
-  if (isSafeRelativePath(value)) return true
+/**
+ * `return_to`: a relative path (SECURITY.md rule 2) as sent, or an https URL on the account or a
+ * brand, forwarded as the WHATWG parser writes it (`HTTPS://…:443/` → `https://…/`), so Zendesk
+ * reads the same host we checked; anything else → undefined (dropped).
+ */
+function returnTarget(value: string, targets: HostAllowList): string | undefined {
+  if (isSafeRelativePath(value)) return value
   try {
-    checkRedirectUrl(value, targets, 'return_to')
-    return true
+    return checkRedirectUrl(value, targets, 'return_to').href
   } catch {
-    return false
+    return undefined
   }
 }

@@ -46,14 +46,20 @@ const HASH = `'sha256-${createHash('sha256').update(FORM_SCRIPT).digest('base64'
 
 describe('zendesk login: the form page', () => {
   it.each([
-    ['a relative path', '/hc/en-us/requests'],
-    ['the account', 'https://acme.zendesk.com/hc/en-us'],
-    ['the account, upper case', 'https://ACME.zendesk.com/hc'],
-    ['a brand host', 'https://help.acme.com/hc/en-us/articles/1'],
-  ])('forwards return_to on %s', async (_n, returnTo) => {
+    ['a relative path', '/hc/en-us/requests', '/hc/en-us/requests'],
+    ['the account', 'https://acme.zendesk.com/hc/en-us', 'https://acme.zendesk.com/hc/en-us'],
+    ['a brand host', 'https://help.acme.com/hc/articles/1', 'https://help.acme.com/hc/articles/1'],
+    // Absolute ones as the URL parser writes them: Zendesk reads the host that was checked.
+    ['the account, upper case', 'HTTPS://ACME.zendesk.com/hc', 'https://acme.zendesk.com/hc'],
+    [
+      'the account, port 443 spelled out',
+      'https://acme.zendesk.com:0443/hc',
+      'https://acme.zendesk.com/hc',
+    ],
+  ])('forwards return_to on %s', async (_n, returnTo, sent) => {
     app = await apps.start({ vendors: [vendor()] })
     expect(await forwarded(await login(app, { return_to: returnTo }))).toEqual({
-      return_to: returnTo,
+      return_to: sent,
     })
   })
 
