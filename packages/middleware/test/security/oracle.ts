@@ -2,8 +2,8 @@
 // not from the middleware's code, so a shared mistake does not pass silently.
 import { unescape as lenientUnescape } from 'node:querystring'
 
-/** Query parameters a vendor token travels in. */
-export const TOKEN_PARAMS = ['externalToken', 'jwt', 'refresh-token'] as const
+/** Query parameters a vendor token travels in (`sso`: Discourse's signed payload). */
+export const TOKEN_PARAMS = ['externalToken', 'jwt', 'refresh-token', 'sso'] as const
 
 /** Anything that looks like a JWT (`eyJ` is base64url for `{"`). */
 export const JWT_PATTERN = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/
@@ -113,4 +113,41 @@ export function isTenantIdShape(value: unknown): boolean {
     (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
   for (const ch of value) if (!alnum(ch) && ch !== '.' && ch !== '_' && ch !== '-') return false
   return alnum(value[0] as string) && alnum(value[value.length - 1] as string)
+}
+
+const ATTRIBUTE_ENTITIES: Record<string, string> = {
+  '&amp;': '&',
+  '&lt;': '<',
+  '&gt;': '>',
+  '&quot;': '"',
+  '&#39;': "'",
+}
+const unescapeAttribute = (value: string) =>
+  value.replace(/&(?:amp|lt|gt|quot|#39);/g, (e) => ATTRIBUTE_ENTITIES[e] as string)
+
+/**
+ * The tokens of an HTML body, read as a form-POST page (Zendesk): every JWT-shaped string, the
+ * action of the one POST form, and `stray` when a token is anywhere but the single `jwt` hidden
+ * field of that one form (another field, the action URL, the text, a second form).
+ */
+export function formPost(body: string): { tokens: string[]; action?: URL; stray: boolean } {
+  const tokens = [...body.matchAll(new RegExp(JWT_PATTERN.source, 'g'))].map((m) => m[0])
+  if (tokens.length === 0) return { tokens, stray: false }
+  const forms = [...body.matchAll(/<form method="post" action="([^"]*)">/g)]
+  const fields = [...body.matchAll(/<input type="hidden" name="jwt" value="([^"]*)">/g)]
+  const raw = forms[0]?.[1]
+  let action: URL | undefined
+  try {
+    action = raw === undefined ? undefined : new URL(unescapeAttribute(raw))
+  } catch {
+    action = undefined
+  }
+  const stray =
+    forms.length !== 1 ||
+    fields.length !== 1 ||
+    tokens.length !== 1 ||
+    fields[0]?.[1] !== tokens[0] ||
+    action === undefined ||
+    JWT_PATTERN.test(action.href)
+  return { tokens, action, stray }
 }

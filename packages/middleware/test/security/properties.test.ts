@@ -9,11 +9,14 @@ import {
   ALICE,
   type KonnecApi,
   type KonnecFaultSpec,
+  DISCOURSE_SECRET,
+  discourseRequest,
   SECRETS,
   startKonnec,
   TENANTS,
   type TenantFixture,
   tenantDestinations,
+  ZENDESK_SECRETS,
 } from '@sso/fixtures'
 import { ssoHandler } from '../../src/index'
 import {
@@ -32,7 +35,21 @@ import {
 } from './app'
 import { EVIL } from './corpus'
 import { type Reply, send } from './http'
-import { errorCode, isAllowedDestination, isTenantIdShape, JWT_PATTERN, tokensIn } from './oracle'
+import {
+  errorCode,
+  formPost,
+  isAllowedDestination,
+  isTenantIdShape,
+  JWT_PATTERN,
+  tokensIn,
+} from './oracle'
+
+/** Every vendor's fixture secret (the new vendors' live in their fixtures). */
+const FIXTURE_SECRETS: Record<string, string> = {
+  ...SECRETS,
+  zendesk: ZENDESK_SECRETS.endUsers,
+  discourse: DISCOURSE_SECRET,
+}
 
 const NUM_RUNS = 200
 const KONNEC_TIMEOUT_MS = 150
@@ -120,6 +137,8 @@ const paramNames = (route: Route) =>
     { weight: 1, arbitrary: fc.string({ maxLength: 8 }) },
   )
 
+const DISCOURSE_SIGNED = discourseRequest()
+
 /** Values each route's own parameters take when the vendor sends a legitimate link. */
 const LEGIT: Record<string, string[]> = {
   kustomerRedirectUri: [
@@ -135,6 +154,14 @@ const LEGIT: Record<string, string[]> = {
   referrer_uri: ['/spaces/general', '/'],
   trackingToken: ['tracking-1'],
   RelayState: ['relay-1'],
+  // Zendesk's remote login URL.
+  return_to: ['https://acme.zendesk.com/hc/requests/1', '/hc', 'https://help.acme.com/hc'],
+  brand_id: ['360001234567', '7'],
+  locale_id: ['1176'],
+  timestamp: ['1736942400'],
+  // Discourse: one signed pair (the fixture's request), so sso and sig always match.
+  sso: [DISCOURSE_SIGNED.sso],
+  sig: [DISCOURSE_SIGNED.sig],
 }
 
 type Legit = Readonly<Record<string, readonly string[]>>
@@ -412,6 +439,25 @@ function hs256Verifies(token: string, secret: string): boolean {
   return signature === expected
 }
 
+/**
+ * Discourse's payload as the forum reads it (node:crypto, not the middleware's): `sig` the
+ * lower-case hex HMAC of `sso`, and the user's email and id inside.
+ */
+function discourseProblems(
+  sso: string,
+  sig: string | null,
+  secret: string,
+  user: Record<string, unknown>,
+): string[] {
+  if (sig !== createHmac('sha256', secret).update(sso).digest('hex'))
+    return ['the payload is not signed with this secret']
+  const fields = new URLSearchParams(Buffer.from(sso, 'base64').toString('utf8'))
+  const problems: string[] = []
+  if (fields.get('email') !== user.email) problems.push('the payload names another email')
+  if (fields.get('external_id') !== user.id) problems.push('the payload names another user')
+  return problems
+}
+
 /** What the runs of a property saw, so a property that never reaches a token fails loudly. */
 const seen = { tokens: 0, getUserFailed: 0, konnecDown: 0, refused: 0 }
 
@@ -436,6 +482,7 @@ function judge(route: Route, plan: UserPlan, out: Outcome, config: Configured): 
   }
   // Every token in the answer, wherever it hides.
   const tokens: string[] = []
+  let sig: string | null = null
   if (out.location !== undefined) {
     const url = new URL(out.location, 'http://app.invalid')
     const found = tokensIn(url)
@@ -443,9 +490,20 @@ function judge(route: Route, plan: UserPlan, out: Outcome, config: Configured): 
       problems.push(`token sent to ${url.origin}`)
     }
     tokens.push(...found.map((t) => t.value))
+    sig = url.searchParams.get('sig')
   }
-  const inBody = JWT_PATTERN.exec(out.body)?.[0]
-  if (inBody) tokens.push(inBody)
+  // A token in a page only as a form-POST page carries it: the one form's jwt field.
+  if (out.body.includes('<form')) {
+    const form = formPost(out.body)
+    if (form.stray) problems.push("a token outside a form-POST page's jwt field")
+    else if (form.action && !isAllowedDestination(form.action, config.destinations(route.vendor))) {
+      problems.push(`token posted to ${form.action.origin}`)
+    }
+    tokens.push(...form.tokens)
+  } else {
+    const inBody = JWT_PATTERN.exec(out.body)?.[0]
+    if (inBody) tokens.push(inBody)
+  }
   if (tokens.length === 0) return problems
   seen.tokens++
   if (!route.token) problems.push(`the ${route.name} route handed out a token`)
@@ -459,6 +517,10 @@ function judge(route: Route, plan: UserPlan, out: Outcome, config: Configured): 
       if (!config.upstream().sim.issued.has(token)) {
         problems.push('a refresh token this Konnec never issued')
       }
+      continue
+    }
+    if (route.vendor === 'discourse') {
+      problems.push(...discourseProblems(token, sig, config.secret('discourse') ?? '', user))
       continue
     }
     const claims = decodeJwt(token)
@@ -567,7 +629,7 @@ interface Mount {
 
 const STATIC_CONFIG: Configured = {
   destinations: () => DESTINATIONS,
-  secret: (vendor) => (SECRETS as Record<string, string>)[vendor],
+  secret: (vendor) => FIXTURE_SECRETS[vendor],
   upstream: () => upstream,
 }
 
@@ -575,9 +637,7 @@ const STATIC_CONFIG: Configured = {
 const tenantConfig = (tenant: TenantFixture): Configured => ({
   destinations: (vendor) => tenantDestinations(tenant, vendor),
   // A vendor the tenant table does not name keeps its fixture secret.
-  secret: (vendor) =>
-    (tenant.secrets as Record<string, string>)[vendor] ??
-    (SECRETS as Record<string, string>)[vendor],
+  secret: (vendor) => (tenant.secrets as Record<string, string>)[vendor] ?? FIXTURE_SECRETS[vendor],
   upstream: () => tenantUpstreams.upstreams[tenant.id] as KonnecApi,
 })
 

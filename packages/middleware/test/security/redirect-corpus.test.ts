@@ -8,12 +8,20 @@ import {
   ALICE,
   allTenantDestinations,
   COMMUNITY_URL,
+  DISCOURSE_NONCE,
+  discourseRequest,
+  discourseSig,
+  FORUM_RETURN_URL,
+  FORUM_URL,
   type KonnecApi,
   SECRETS,
   startKonnec,
   TENANTS,
   type TenantFixture,
   vendorFixture,
+  ZENDESK_ACCOUNT,
+  ZENDESK_BRAND_HOSTS,
+  ZENDESK_SUBDOMAIN,
 } from '@sso/fixtures'
 import {
   ALL_DESTINATIONS,
@@ -40,6 +48,7 @@ import {
 import { type Reply, pool, send, sendRaw } from './http'
 import {
   errorCode,
+  formPost,
   isAllowedDestination,
   isTenantIdShape,
   isUnambiguousAbsolute,
@@ -184,7 +193,11 @@ const REDIRECT_CODES = /^ERR_SSO_(REDIRECT_NOT_ALLOWED|BAD_REQUEST)$/
 function invariants(reply: Reply, app: SecurityApp, destinations: readonly string[]): string[] {
   const problems: string[] = []
   if (reply.status >= 500) problems.push(`answered ${reply.status}`)
-  if (JWT_PATTERN.test(reply.body)) problems.push('a token in the body')
+  const form = formPost(reply.body)
+  if (form.stray) problems.push('a token in the body')
+  else if (form.action && !isAllowedDestination(form.action, destinations)) {
+    problems.push(`token posted to ${form.action.origin}`)
+  }
   const location = header(reply, 'location')
   if (location === undefined) return problems
   const url = new URL(location, app.url)
@@ -477,6 +490,176 @@ function referrerSuite(mount: Mount) {
   })
 }
 
+/** Where Zendesk's `return_to` may point (the fixture's account and brand), allow-list syntax. */
+const ZENDESK_RETURN_HOSTS = [`${ZENDESK_SUBDOMAIN}.zendesk.com`, ...ZENDESK_BRAND_HOSTS]
+
+/**
+ * Zendesk's `return_to` through every class: it is forwarded on the form's action only when it
+ * is a safe relative path or an https URL on the account or a brand, and exactly as sent; the
+ * form always posts to the account; a foreign place is dropped, never carried.
+ */
+function zendeskReturnToSuite(mount: Mount) {
+  const parsed = (value: string) => {
+    try {
+      return new URL(value).href
+    } catch {
+      return undefined
+    }
+  }
+  describe(`${mount.label}return_to (zendesk): the form's action never carries a foreign return_to`, () => {
+    const classes = redirectCorpus(
+      {
+        exact: ZENDESK_BRAND_HOSTS[0] as string,
+        suffix: 'zendesk.com',
+        sub: `${ZENDESK_SUBDOMAIN}.zendesk.com`,
+        // Not configured: an allowed shape elsewhere, dropped here.
+        loopback: 'http://127.0.0.1:4107',
+      },
+      'return_to',
+    )
+    const fixed = new URLSearchParams(vendorFixture('zendesk').start.query)
+    fixed.delete('return_to')
+    const target = (kase: Case) =>
+      `${mount.base}/zendesk/login?${fixed}&${kase.query ?? `return_to=${encodeURIComponent(kase.value)}`}`
+
+    async function loggedIn(kase: Case): Promise<string[]> {
+      const on = mount.app()
+      const reply = await send(on.port, { path: target(kase) })
+      const problems = invariants(reply, on, [ZENDESK_ACCOUNT])
+      if (reply.status !== 200) {
+        // Only a broken query or a value over the 4,096-character bound may be refused.
+        const refusable = kase.query !== undefined || kase.value.length > 4096
+        if (!refusable || !isRefusal(reply, REDIRECT_CODES))
+          problems.push(`expected the form page, got ${reply.status} ${errorCode(reply.body)}`)
+        return problems
+      }
+      const form = formPost(reply.body)
+      if (!form.action || form.stray) return [...problems, 'no form-POST page with one token']
+      if (`${form.action.origin}${form.action.pathname}` !== `${ZENDESK_ACCOUNT}/access/jwt`)
+        problems.push(`the form posts to ${form.action.origin}${form.action.pathname}`)
+      const kept = form.action.searchParams.getAll('return_to')
+      if (kept.length > 1) problems.push('return_to repeated on the action')
+      const returnTo = kept[0]
+      if (returnTo !== undefined) {
+        const relative = returnTo.startsWith('/') && !unsafeReturnPath(returnTo, ZENDESK_ACCOUNT)
+        let absolute = false
+        try {
+          absolute =
+            isUnambiguousAbsolute(returnTo) &&
+            isAllowedDestination(new URL(returnTo), ZENDESK_RETURN_HOSTS)
+        } catch {}
+        if (!relative && !absolute) problems.push(`forwarded a foreign return_to ${show(returnTo)}`)
+        // A relative path as sent; an absolute URL as the WHATWG parser writes what was sent.
+        if (kase.query === undefined && returnTo !== kase.value && returnTo !== parsed(kase.value))
+          problems.push(`forwarded ${show(returnTo)}, not what was sent`)
+      }
+      // A plain https URL on the account or the brand is legitimate and must be kept.
+      if (kase.expect === 'allow' && kase.query === undefined) {
+        const url = new URL(kase.value)
+        const ours = url.protocol === 'https:' && ZENDESK_RETURN_HOSTS.includes(url.hostname)
+        if (ours && returnTo !== url.href) problems.push('a legitimate return_to was dropped')
+        if (!ours && returnTo !== undefined) problems.push('an unconfigured return_to was kept')
+      }
+      return problems
+    }
+
+    for (const cls of classes) {
+      const cases = mount.pick(cls.cases)
+      it(`${cls.name}: ${counted(cases, cls.cases)} — logged in`, async () => {
+        mount.app().getUser = () => ALICE
+        expect(await runClass(cases, loggedIn)).toEqual([])
+      })
+    }
+  })
+}
+
+/**
+ * Discourse's `return_sso_url` through every class, each payload signed correctly with the
+ * forum's secret, so only the allow-list can stop it: a payload goes back only to
+ * `{discourseUrl}/session/sso_login`; every other value is a 4xx, logged in or out alike.
+ */
+function discourseReturnSuite(mount: Mount) {
+  describe(`${mount.label}return_sso_url (discourse): signed, and still sent only to the forum`, () => {
+    const forum = new URL(FORUM_URL)
+    const classes = redirectCorpus(
+      {
+        exact: forum.hostname,
+        suffix: forum.hostname.split('.').slice(1).join('.'),
+        sub: `staff.${forum.hostname}`,
+        loopback: 'http://127.0.0.1:4108',
+      },
+      'return_sso_url',
+    )
+    const payloadOf = (kase: Case) =>
+      `nonce=${DISCOURSE_NONCE}&${kase.query ?? `return_sso_url=${encodeURIComponent(kase.value)}`}`
+    const target = (kase: Case) =>
+      `${mount.base}/discourse/login?${discourseRequest(payloadOf(kase)).query}`
+    const legitimate = (kase: Case) => {
+      if (kase.query !== undefined) return false
+      try {
+        const url = new URL(kase.value)
+        return (
+          !url.username &&
+          !url.password &&
+          !url.search &&
+          !url.hash &&
+          `${url.origin}${url.pathname}`.replace(/\/+$/, '') === FORUM_RETURN_URL
+        )
+      } catch {
+        return false
+      }
+    }
+
+    async function judge(kase: Case, loggedIn: boolean): Promise<string[]> {
+      const on = mount.app()
+      const reply = await send(on.port, { path: target(kase) })
+      const problems = invariants(reply, on, loggedIn ? [FORUM_URL] : [])
+      const location = header(reply, 'location')
+      if (location !== undefined && reply.status === 302) {
+        const url = new URL(location, on.url)
+        if (url.origin === on.url) {
+          if (loggedIn || url.pathname !== '/login') problems.push(`went to ${show(location)}`)
+          else if (!legitimate(kase))
+            problems.push('a foreign return_sso_url reached the login page')
+          return problems
+        }
+        if (`${url.origin}${url.pathname}` !== FORUM_RETURN_URL)
+          problems.push(`payload sent to ${url.origin}${url.pathname}`)
+        if (!legitimate(kase)) problems.push('a foreign return_sso_url was served')
+        const sso = url.searchParams.get('sso') ?? ''
+        if (url.searchParams.get('sig') !== discourseSig(sso))
+          problems.push('the payload is not signed with the forum secret')
+        return problems
+      }
+      if (legitimate(kase)) problems.push(`the forum's own URL was refused: ${reply.status}`)
+      else if (!isRefusal(reply, REDIRECT_CODES))
+        problems.push(`expected a 4xx refusal, got ${reply.status} ${errorCode(reply.body)}`)
+      return problems
+    }
+
+    it('serves the forum URL itself (the corpus is not refusing everything)', async () => {
+      mount.app().getUser = () => ALICE
+      const kase: Case = { value: FORUM_RETURN_URL, expect: 'allow' }
+      const reply = await send(mount.app().port, { path: target(kase) })
+      expect(reply.status).toBe(302)
+      expect(await judge(kase, true)).toEqual([])
+    })
+
+    for (const cls of classes) {
+      const cases = mount.pick(cls.cases)
+      const n = counted(cases, cls.cases)
+      it(`${cls.name}: ${n} — logged in, a payload only ever reaches the forum`, async () => {
+        mount.app().getUser = () => ALICE
+        expect(await runClass(cases, (kase) => judge(kase, true))).toEqual([])
+      })
+      it(`${cls.name}: ${n} — logged out, refused before the login page`, async () => {
+        mount.app().getUser = () => null
+        expect(await runClass(cases, (kase) => judge(kase, false))).toEqual([])
+      })
+    }
+  })
+}
+
 /** The parameter of each vendor that names an absolute target, and which vendor it is. */
 const TARGET_PARAMS: Record<string, AbsoluteSpec['vendor']> = {
   kustomerRedirectUri: 'kustomer',
@@ -610,6 +793,8 @@ function returnToSuite(mount: Mount) {
 
 for (const spec of absoluteSpecs(STATIC)) absoluteSuite(spec, STATIC)
 referrerSuite(STATIC)
+zendeskReturnToSuite(STATIC)
+discourseReturnSuite(STATIC)
 
 describe('returnTo: the login redirect the middleware builds is always a safe relative path', () => {
   returnToSuite(STATIC)
@@ -650,6 +835,8 @@ for (const mount of TENANT_MOUNTS) {
   describe(`tenants mount, tenant ${mount.tenant?.id}: every redirect class on its own configuration`, () => {
     for (const spec of absoluteSpecs(mount)) absoluteSuite(spec, mount)
     referrerSuite(mount)
+    zendeskReturnToSuite(mount)
+    discourseReturnSuite(mount)
     describe('returnTo', () => returnToSuite(mount))
   })
 }
