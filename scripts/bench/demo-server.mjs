@@ -1,4 +1,4 @@
-// The demo (examples/express: Express 5, express-session, every vendor mounted) with all five
+// The demo (examples/express: Express 5, express-session, every vendor mounted) with all seven
 // simulators, in its own process. Run with `node --import tsx`, since the demo is TypeScript.
 import { serveParent } from '../lib/parent.mjs'
 import { BENCH_HANDLERS } from './server-ipc.mjs'

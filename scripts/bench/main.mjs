@@ -103,7 +103,7 @@ const startedAt = new Date()
 const loadBefore = os.loadavg()
 /** Rows of the main table. */
 const rows = []
-/** Extra tables (redirect flows, import, memory): markdown strings. */
+/** Extra tables (sign-in flows, import, memory): markdown strings. */
 const details = []
 const profiles = []
 
@@ -428,7 +428,7 @@ async function sectionFlows(load) {
   for (const flow of table.flows) {
     rows.push({
       id: `flow-${flow.key}`,
-      what: `${flow.label} redirect flow (demo) vs GET /api/me on the same app`,
+      what: flow.what,
       ...flow.comparison,
       meaning: flow.meaning,
     })
