@@ -1,34 +1,23 @@
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RunningDemo, startDemo } from '../src/demo'
-import { launchChromium } from './browser'
+import { describe, expect, it } from 'vitest'
+import { demoInChromium } from './browser'
 
 const NAME = 'Grace Hopper'
 
 describe("a person walks each tenant's community from the demo's front page, in Chromium", () => {
-  let demo: RunningDemo
-  let browser: Browser
-  beforeAll(async () => {
-    demo = await startDemo({ port: 0, real: {}, onEvent: () => {} })
-    browser = await launchChromium()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await demo?.close()
-  })
+  const running = demoInChromium()
 
   it.each([
     ['acme', 'Acme community'],
     ['globex', 'Globex community'],
   ])('%s: logged out → login → back → "Signed in" at its own community', async (id, name) => {
-    const tenant = demo.tenants.find((t) => t.id === id)
+    const tenant = running.demo.tenants.find((t) => t.id === id)
     if (!tenant) throw new Error(`no tenant ${id}`)
     const community = new URL(tenant.bettermode.communityUrl).origin
     const email = `${id}.member@example.com`
-    const context = await browser.newContext()
+    const context = await running.browser.newContext()
     try {
       const page = await context.newPage()
-      await page.goto(demo.url)
+      await page.goto(running.demo.url)
       await page.getByText('You are not signed in').waitFor()
       await page.getByText(/A tenant here is one of this app's customer organisations/).waitFor()
       await page.getByRole('link', { name, exact: true }).click()
@@ -48,7 +37,7 @@ describe("a person walks each tenant's community from the demo's front page, in 
       expect(new URL(page.url()).pathname).toBe('/spaces/general')
       expect(await page.locator('main').getAttribute('data-email')).toBe(email)
       // Signed in at this tenant's community, and not at the other's.
-      const other = demo.tenants.find((t) => t.id !== id)
+      const other = running.demo.tenants.find((t) => t.id !== id)
       expect(tenant.sim.events.at(-1)).toMatchObject({ type: 'signed-in', email })
       expect(other?.sim.events.some((e) => e.type === 'signed-in' && e.email === email)).toBe(false)
     } finally {

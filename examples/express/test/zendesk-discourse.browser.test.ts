@@ -2,10 +2,9 @@
 // form the real browser posts under the form page's real CSP: every walk listens for CSP
 // violations (the console's "Content Security Policy" messages and a `securitypolicyviolation`
 // listener in every document) and for dialogs, and records every script element the pages hold.
-import type { Browser, BrowserContext, Page, Request } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RunningDemo, startDemo } from '../src/demo'
-import { launchChromium } from './browser'
+import type { BrowserContext, Page, Request } from 'playwright-core'
+import { describe, expect, it } from 'vitest'
+import { demoInChromium } from './browser'
 
 const NAME = 'Grace Hopper'
 /** The one script of the middleware's form page (its CSP allows exactly this, by hash). */
@@ -89,23 +88,14 @@ function expectClean(w: Watch) {
 }
 
 describe('Zendesk and Discourse from the demo front page, in Chromium', () => {
-  let demo: RunningDemo
-  let browser: Browser
-  beforeAll(async () => {
-    demo = await startDemo({ port: 0, real: {}, onEvent: () => {} })
-    browser = await launchChromium()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await demo?.close()
-  })
+  const running = demoInChromium()
 
-  const zendesk = () => demo.simulators.zendesk as string
-  const discourse = () => demo.simulators.discourse as string
+  const zendesk = () => running.demo.simulators.zendesk as string
+  const discourse = () => running.demo.simulators.discourse as string
 
   /** Front page (logged out) → Zendesk → My requests → the app's login, filled in. */
   async function toZendeskLogin(page: Page, email: string, name: string) {
-    await page.goto(demo.url)
+    await page.goto(running.demo.url)
     await page.getByText('You are not signed in').waitFor()
     await page.getByRole('link', { name: 'Zendesk', exact: true }).click()
     await page.waitForURL(`${zendesk()}/`)
@@ -118,7 +108,7 @@ describe('Zendesk and Discourse from the demo front page, in Chromium', () => {
 
   it('Zendesk: logged out → app login → the browser posts the form under its CSP → "Signed in"', async () => {
     const email = 'zendesk.user@example.com'
-    const context = await browser.newContext()
+    const context = await running.browser.newContext()
     try {
       const { page, w } = await watch(context, zendesk())
       const formPage = page.waitForResponse(
@@ -144,11 +134,14 @@ describe('Zendesk and Discourse from the demo front page, in Chromium', () => {
       const post = w.posts[0] as Watch['posts'][number]
       expect(post.request.postData() ?? '').toMatch(/^jwt=eyJ/)
       expect(post.request.url()).not.toContain('eyJ')
-      expect(post.headers.origin).toBe(demo.url)
+      expect(post.headers.origin).toBe(running.demo.url)
       expect(post.headers['content-type']).toBe('application/x-www-form-urlencoded')
       // The only script that ran anywhere on the walk is the form page's submit.
       expect(w.scripts).toEqual([
-        { url: expect.stringContaining(`${demo.url}/sso/zendesk/login?`), text: FORM_SCRIPT },
+        {
+          url: expect.stringContaining(`${running.demo.url}/sso/zendesk/login?`),
+          text: FORM_SCRIPT,
+        },
       ])
       expectClean(w)
     } finally {
@@ -158,10 +151,10 @@ describe('Zendesk and Discourse from the demo front page, in Chromium', () => {
 
   it('Discourse: logged out → Log in on the forum → app login → "Signed in"', async () => {
     const email = 'discourse.user@example.com'
-    const context = await browser.newContext()
+    const context = await running.browser.newContext()
     try {
       const { page, w } = await watch(context, zendesk())
-      await page.goto(demo.url)
+      await page.goto(running.demo.url)
       await page.getByText('You are not signed in').waitFor()
       await page.getByRole('link', { name: 'Discourse', exact: true }).click()
       await page.waitForURL(`${discourse()}/`)
@@ -186,7 +179,7 @@ describe('Zendesk and Discourse from the demo front page, in Chromium', () => {
   it('a user named "><script>alert(1)</script> signs in to Zendesk: no dialog, no extra script', async () => {
     const email = 'hostile.name@example.com'
     const hostile = '"><script>alert(1)</script>'
-    const context = await browser.newContext()
+    const context = await running.browser.newContext()
     try {
       const { page, w } = await watch(context, zendesk())
       await toZendeskLogin(page, email, hostile)
@@ -198,7 +191,10 @@ describe('Zendesk and Discourse from the demo front page, in Chromium', () => {
       const claims = JSON.parse(Buffer.from(jwt.split('.')[1] ?? '', 'base64url').toString())
       expect(claims).toMatchObject({ email, name: hostile })
       expect(w.scripts).toEqual([
-        { url: expect.stringContaining(`${demo.url}/sso/zendesk/login?`), text: FORM_SCRIPT },
+        {
+          url: expect.stringContaining(`${running.demo.url}/sso/zendesk/login?`),
+          text: FORM_SCRIPT,
+        },
       ])
       expectClean(w)
     } finally {
@@ -208,25 +204,27 @@ describe('Zendesk and Discourse from the demo front page, in Chromium', () => {
 
   it('a changed form script breaks the page: the browser reports the CSP violation and the form is not posted', async () => {
     const email = 'changed.script@example.com'
-    const context = await browser.newContext()
+    const context = await running.browser.newContext()
     try {
       const { page, w } = await watch(context, zendesk())
       // Logged in from the front page's own Log in link.
-      await page.goto(demo.url)
+      await page.goto(running.demo.url)
       await page.getByRole('link', { name: 'Log in', exact: true }).click()
       await page.waitForURL(/\/login\?returnTo=/)
       await page.getByLabel('Email').fill(email)
       await page.getByLabel('Name').fill(NAME)
       await page.getByRole('button', { name: 'Log in' }).click()
       await page.getByText(`Signed in to the demo app as ${email}`).waitFor()
-      const signedInBefore = demo.sims.zendesk?.events.filter((e) => e.type === 'signed-in').length
+      const signedInBefore = running.demo.sims.zendesk?.events.filter(
+        (e) => e.type === 'signed-in',
+      ).length
       let changed = 0
       // Between the app and the browser: the app's response, headers (its CSP) and all, with the
       // inline script's text altered. (Playwright routes the first request of a navigation, not
       // the hops of a redirect chain, so the test opens the remote login URL itself, as Zendesk
       // links to it.)
       await page.route(
-        (url) => url.origin === demo.url && url.pathname === '/sso/zendesk/login',
+        (url) => url.origin === running.demo.url && url.pathname === '/sso/zendesk/login',
         async (route) => {
           const response = await route.fetch({ maxRedirects: 0 })
           const body = await response.text()
@@ -241,7 +239,7 @@ describe('Zendesk and Discourse from the demo front page, in Chromium', () => {
         },
       )
       const returnTo = `${zendesk()}/hc/requests/1`
-      const formUrl = `${demo.url}/sso/zendesk/login?return_to=${encodeURIComponent(returnTo)}&brand_id=360000000001`
+      const formUrl = `${running.demo.url}/sso/zendesk/login?return_to=${encodeURIComponent(returnTo)}&brand_id=360000000001`
       const response = await page.goto(formUrl)
       expect(changed).toBe(1)
       // The CSP the browser enforced is the app's, unchanged.
@@ -270,7 +268,7 @@ describe('Zendesk and Discourse from the demo front page, in Chromium', () => {
       expect(page.url()).toBe(formUrl)
       expect(await page.locator('form[method="post"] input[name="jwt"]').count()).toBe(1)
       expect(await page.getByText('Signed in to Zendesk').count()).toBe(0)
-      expect(demo.sims.zendesk?.events.filter((e) => e.type === 'signed-in').length).toBe(
+      expect(running.demo.sims.zendesk?.events.filter((e) => e.type === 'signed-in').length).toBe(
         signedInBefore,
       )
       expect(w.dialogs).toEqual([])
