@@ -23,7 +23,8 @@ function loadBuiltin<T>(id: string): T | undefined {
     return undefined
   }
 }
-const nodeCrypto = loadBuiltin<NodeCrypto>('node:crypto')
+/** node:crypto where the runtime has it; `undefined` on WebCrypto-only runtimes. */
+export const nodeCrypto = loadBuiltin<NodeCrypto>('node:crypto')
 const nodeBuffer = loadBuiltin<NodeBuffer>('node:buffer')
 
 export type AsymmetricAlgorithm = 'RS256' | 'ES256' | 'EdDSA'

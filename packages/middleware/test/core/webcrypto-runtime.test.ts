@@ -1,9 +1,10 @@
 // Runtimes with only the Web platform (WebCrypto, Fetch, URL; no `process`, no `node:` modules):
 // the bundled package runs inside a `vm` context holding exactly those globals.
+import { createHmac } from 'node:crypto'
 import { runInNewContext } from 'node:vm'
 import { build } from 'esbuild'
 import { jwtVerify } from 'jose'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it, vi } from 'vitest'
 import type * as Sso from '../../src/index'
 import { ADA, HS256_SECRET } from '@sso/fixtures'
 
@@ -53,6 +54,37 @@ describe.each(['absent', 'throws', 'env throws'] as const)(
     beforeAll(async () => {
       sso = await load(kind)
     }, 30_000)
+
+    it('verifies and signs DiscourseConnect payloads with WebCrypto (sign and verify)', async () => {
+      const forum = 'https://forum.acme.com'
+      const handler = sso.ssoHandler({
+        getUser: () => ADA,
+        vendors: [sso.discourse({ secret: HS256_SECRET, discourseUrl: forum })],
+      })
+      await handler.ready
+      const payload = Buffer.from(
+        `nonce=abc123&return_sso_url=${encodeURIComponent(`${forum}/session/sso_login`)}`,
+      ).toString('base64')
+      const sig = createHmac('sha256', HS256_SECRET).update(payload).digest('hex')
+      const ask = (s: string) =>
+        handler(
+          new Request(`${ORIGIN}/sso/discourse/login?sso=${encodeURIComponent(payload)}&sig=${s}`),
+        )
+      // The sandbox's crypto is this one: its verify is the constant-time comparison there.
+      const verify = vi.spyOn(globalThis.crypto.subtle, 'verify')
+      const ok = await ask(sig)
+      expect(ok?.status).toBe(302)
+      expect(verify).toHaveBeenCalledTimes(1)
+      verify.mockRestore()
+      const back = new URL(ok?.headers.get('location') ?? '')
+      const sso2 = back.searchParams.get('sso') ?? ''
+      expect(back.searchParams.get('sig')).toBe(
+        createHmac('sha256', HS256_SECRET).update(sso2).digest('hex'),
+      )
+      expect(Buffer.from(sso2, 'base64').toString()).toContain('nonce=abc123')
+      const bad = await ask(sig.replace(/^./, (c) => (c === 'a' ? 'b' : 'a')))
+      expect(bad?.status).toBe(400)
+    })
 
     it('builds ssoHandler and signs a Komo token with WebCrypto', async () => {
       const handler = sso.ssoHandler({
