@@ -76,11 +76,15 @@ export function createCore<Req>(options: SsoOptions<Req>, where?: string): SsoCo
     return absolute ? url.href : `${url.pathname}${url.search}${url.hash}`
   }
 
+  /** A request-time error as the answer, or handed to the framework (`onError: 'next'`). */
+  const fail = (
+    error: SsoError,
+    kind: 'html' | 'json',
+    expose = config.exposeErrors,
+  ): CoreOutcome =>
+    config.onError === 'next' ? { type: 'error', error } : errorOutcome(error, kind, expose)
+
   const handle = async (request: SsoRequest<Req>, res: unknown): Promise<CoreOutcome | null> => {
-    const fail = (error: SsoError, kind: 'html' | 'json'): CoreOutcome =>
-      config.onError === 'next'
-        ? { type: 'error', error }
-        : errorOutcome(error, kind, config.exposeErrors)
     let table = staticTable as RouteTable<Mounted<Req>>
     let tenant: string | undefined
     if (tenants) {
@@ -95,9 +99,7 @@ export function createCore<Req>(options: SsoOptions<Req>, where?: string): SsoCo
           code: error.code,
         })
         // A tenant's configuration error names its options: never on a page, even in development.
-        return config.onError === 'next'
-          ? ({ type: 'error', error } as const)
-          : errorOutcome(error, kind, config.exposeErrors && error.code !== 'ERR_SSO_CONFIG')
+        return fail(error, kind, config.exposeErrors && error.code !== 'ERR_SSO_CONFIG')
       }
       let raw: unknown
       if (typeof tenantId === 'string') {
@@ -306,9 +308,7 @@ export function createCore<Req>(options: SsoOptions<Req>, where?: string): SsoCo
         const error = isSsoError(thrown)
           ? thrown
           : new SsoError('ERR_SSO_INTERNAL', 'The request failed unexpectedly.', { cause: thrown })
-        return config.onError === 'next'
-          ? { type: 'error', error }
-          : errorOutcome(error, 'html', config.exposeErrors)
+        return fail(error, 'html')
       }
     },
   }

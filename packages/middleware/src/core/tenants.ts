@@ -90,11 +90,17 @@ const unavailable = (tenant: string, why: string, cause?: unknown) =>
   })
 
 /** An invalid tenant configuration: the message names tenant, vendor and option, never a value. */
-const misconfigured = (tenant: string, error: SsoError) =>
-  new SsoError('ERR_SSO_CONFIG', `tenant "${tenant}": ${error.message}`, {
+const misconfigured = (tenant: string, error: SsoError) => {
+  const prefix = `tenant "${tenant}": `
+  const message = error.message.startsWith(prefix) ? error.message : `${prefix}${error.message}`
+  return new SsoError('ERR_SSO_CONFIG', message, {
     cause: error,
     userMessage: 'Sign-in is not set up correctly for this site.',
   })
+}
+
+const isConfigError = (error: unknown): error is SsoError =>
+  isSsoError(error) && error.code === 'ERR_SSO_CONFIG'
 
 export function createTenantCache<Req>(
   options: ResolvedTenantOptions<Req>,
@@ -130,7 +136,7 @@ export function createTenantCache<Req>(
         )
       } catch (error) {
         // A vendor factory refusing this tenant's options fails this tenant alone.
-        if (isSsoError(error) && error.code === 'ERR_SSO_CONFIG') throw misconfigured(tenant, error)
+        if (isConfigError(error)) throw misconfigured(tenant, error)
         if (isSsoError(error) && error.code === 'ERR_SSO_TENANT_UNAVAILABLE') throw error
         throw unavailable(tenant, 'could not be loaded (the resolver failed)', error)
       }
@@ -144,18 +150,12 @@ export function createTenantCache<Req>(
         checkVendors(vendors, `tenant "${tenant}": ${where}`)
         table = mountVendors(basePath, vendors as readonly Vendor<Req>[], where, matchers)
       } catch (error) {
-        throw isSsoError(error) && error.code === 'ERR_SSO_CONFIG'
-          ? new SsoError('ERR_SSO_CONFIG', error.message, {
-              cause: error,
-              userMessage: 'Sign-in is not set up correctly for this site.',
-            })
-          : error
+        throw isConfigError(error) ? misconfigured(tenant, error) : error
       }
       try {
         await inTime(Promise.all((vendors as readonly Vendor<Req>[]).map((v) => v.ready)))
       } catch (error) {
-        if (isSsoError(error) && error.code === 'ERR_SSO_CONFIG') throw misconfigured(tenant, error)
-        throw error
+        throw isConfigError(error) ? misconfigured(tenant, error) : error
       }
       if (!self.stale) {
         entries.delete(tenant)
