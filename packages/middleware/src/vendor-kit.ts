@@ -44,6 +44,11 @@ export {
 export { escapeHtml, FORM_SCRIPT, formScriptSource, htmlPage } from './core/respond'
 export { assertSameOrigin, compileAllowedOrigins } from './core/same-origin'
 export {
+  type IssuedToken,
+  type SdkTokenRouteOptions,
+  sdkTokenRoute,
+} from './core/sdk-token'
+export {
   type AsymmetricAlgorithm,
   createSigner,
   MIN_SECRET_BYTES,

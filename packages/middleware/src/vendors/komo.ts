@@ -6,9 +6,10 @@ import {
   checkOptionalString,
   optionKeys,
 } from '../core/options'
-import { assertSameOrigin, compileAllowedOrigins } from '../core/same-origin'
+import { compileAllowedOrigins } from '../core/same-origin'
+import { sdkTokenRoute } from '../core/sdk-token'
 import { createSigner, type PrivateKeyOptions, type SecretKeyOptions } from '../core/token'
-import type { Vendor, VendorContext } from '../core/types'
+import type { Vendor } from '../core/types'
 import { compact, requireTrustedEmail, splitName } from '../core/user'
 
 interface KomoCommonOptions extends VendorBaseOptions<'token'> {
@@ -70,14 +71,11 @@ export function komo(options: KomoOptions): Vendor {
       id: 'komo',
       ready: signer.ready,
       routes: [
-        {
-          name: 'token',
-          method: 'POST',
+        sdkTokenRoute({
+          vendor: 'komo',
           path: '/komo/token',
-          kind: 'api',
-          async handle(ctx: VendorContext) {
-            assertSameOrigin(ctx.request, allowedOrigins, 'komo')
-            const user = await ctx.requireUser()
+          allowedOrigins,
+          async issue(user, ctx) {
             const email = requireTrustedEmail(user, 'komo')
             const { firstName, lastName } = splitName(user)
             const claims = await withClaimsHook(
@@ -93,14 +91,9 @@ export function komo(options: KomoOptions): Vendor {
               ctx,
             )
             const signed = await signer.sign(claims, { expiresIn })
-            ctx.emit({ type: 'token.issued', userId: user.id })
-            return {
-              kind: 'json',
-              body: { token: signed.token, expiresAt: signed.exp },
-              token: true,
-            }
+            return { value: signed.token, exp: signed.exp }
           },
-        },
+        }),
       ],
     },
     options.paths,
