@@ -12,6 +12,9 @@ export const sourceAliases = {
   '@sso/middleware/vendor-kit': fileURLToPath(
     new URL('./packages/middleware/src/vendor-kit.ts', import.meta.url),
   ),
+  '@sso/middleware/fetch': fileURLToPath(
+    new URL('./packages/middleware/src/fetch.ts', import.meta.url),
+  ),
   '@sso/middleware': src('middleware'),
   '@sso/testing': src('testing'),
 }
