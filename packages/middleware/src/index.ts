@@ -2,5 +2,11 @@
 // vendor is made of (signer, allow-lists, option checks, logout route, upstream calls, HTML page)
 // is in `@sso/middleware/vendor-kit`; each vendor alone is `@sso/middleware/vendors/<id>`.
 export { ssoMiddleware, type SsoMiddleware } from './adapters/connect'
-export { ssoHandler, type SsoFetchHandler } from './adapters/fetch'
+export {
+  type SsoFetchArgs,
+  type SsoFetchHandler,
+  type SsoFetchOptions,
+  type SsoLogoutResponse,
+  ssoHandler,
+} from './adapters/fetch'
 export * from './app'

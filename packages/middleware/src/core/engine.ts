@@ -22,7 +22,7 @@ export interface SsoCore<Req> {
    * Handles a request under `basePath`; `null` when no route matches (hand it on). Never
    * rejects: whatever the vendor or an app hook throws becomes an outcome.
    */
-  handle(request: SsoRequest<Req>, res?: unknown): Promise<CoreOutcome | null>
+  handle(request: SsoRequest<Req>, res?: unknown, context?: unknown): Promise<CoreOutcome | null>
   /** With `tenants`: forget one tenant's configuration; its next request resolves it again. */
   invalidate(tenant: string): void
   /** With `tenants`: forget every tenant's configuration. */
@@ -33,7 +33,10 @@ export interface SsoCore<Req> {
  * The framework-free engine: options checked and routes compiled once; per request it only
  * matches, calls the vendor and turns the result into a response description.
  */
-export function createCore<Req>(options: SsoOptions<Req>, where?: string): SsoCore<Req> {
+export function createCore<Req, Ctx = unknown>(
+  options: SsoOptions<Req, Ctx>,
+  where?: string,
+): SsoCore<Req> {
   const config = resolveOptions(options, where)
   const factory = where ?? 'ssoMiddleware()'
   const tenants = config.tenants && createTenantCache(config.tenants, config.basePath, factory)
@@ -46,7 +49,10 @@ export function createCore<Req>(options: SsoOptions<Req>, where?: string): SsoCo
 
   const emit = (event: SsoEvent) => notify(config.onEvent, event)
 
-  const loginLocation = async (request: SsoRequest<Req>): Promise<string | undefined> => {
+  const loginLocation = async (
+    request: SsoRequest<Req>,
+    context: Ctx,
+  ): Promise<string | undefined> => {
     if (!config.loginUrl) return undefined
     let returnTo = request.originalPath
     if (!isSafeRelativePath(returnTo)) {
@@ -58,7 +64,7 @@ export function createCore<Req>(options: SsoOptions<Req>, where?: string): SsoCo
     if (typeof config.loginUrl === 'function') {
       let location: unknown
       try {
-        location = await config.loginUrl(returnTo, request.raw)
+        location = await config.loginUrl(returnTo, request.raw, context)
       } catch (cause) {
         throw new SsoError('ERR_SSO_INTERNAL', 'The loginUrl function threw.', { cause })
       }
@@ -84,7 +90,11 @@ export function createCore<Req>(options: SsoOptions<Req>, where?: string): SsoCo
   ): CoreOutcome =>
     config.onError === 'next' ? { type: 'error', error } : errorOutcome(error, kind, expose)
 
-  const handle = async (request: SsoRequest<Req>, res: unknown): Promise<CoreOutcome | null> => {
+  const handle = async (
+    request: SsoRequest<Req>,
+    res: unknown,
+    context: Ctx,
+  ): Promise<CoreOutcome | null> => {
     let table = staticTable as RouteTable<Mounted<Req>>
     let tenant: string | undefined
     if (tenants) {
@@ -113,7 +123,7 @@ export function createCore<Req>(options: SsoOptions<Req>, where?: string): SsoCo
         raw = params[tenantId]
       } else {
         try {
-          raw = await (tenantId as (req: Req) => unknown)(request.raw)
+          raw = await (tenantId as (req: Req, context: Ctx) => unknown)(request.raw, context)
         } catch (cause) {
           return tenantFail(
             new SsoError('ERR_SSO_INTERNAL', 'The tenant id function threw.', { cause }),
@@ -183,7 +193,7 @@ export function createCore<Req>(options: SsoOptions<Req>, where?: string): SsoCo
       userPromise ??= (async () => {
         let raw: unknown
         try {
-          raw = await config.getUser(request.raw)
+          raw = await config.getUser(request.raw, context)
         } catch (cause) {
           throw new SsoError('ERR_SSO_GET_USER_FAILED', 'getUser threw.', {
             cause,
@@ -195,7 +205,7 @@ export function createCore<Req>(options: SsoOptions<Req>, where?: string): SsoCo
           // A signed-in user of one tenant is not, by that, a user of every tenant's vendors.
           let allowed: unknown
           try {
-            allowed = await authorize(current, tenant, request.raw)
+            allowed = await authorize(current, tenant, request.raw, context)
           } catch (cause) {
             throw new SsoError('ERR_SSO_INTERNAL', 'tenants.authorize threw.', {
               cause,
@@ -239,7 +249,7 @@ export function createCore<Req>(options: SsoOptions<Req>, where?: string): SsoCo
       async logout() {
         if (!config.onLogout) return
         try {
-          await config.onLogout(request.raw, res)
+          await config.onLogout(request.raw, res, context)
         } catch (cause) {
           throw new SsoError('ERR_SSO_INTERNAL', 'onLogout threw.', { cause, vendor: vendor.id })
         }
@@ -275,7 +285,7 @@ export function createCore<Req>(options: SsoOptions<Req>, where?: string): SsoCo
         emit({ type: 'login.required', ...base, code: error.code })
         if (route.kind === 'browser') {
           try {
-            const location = await loginLocation(request)
+            const location = await loginLocation(request, context)
             if (location) return redirectOutcome(location)
           } catch (failed) {
             error = failed as SsoError
@@ -300,9 +310,9 @@ export function createCore<Req>(options: SsoOptions<Req>, where?: string): SsoCo
     invalidateAll: () => tenants?.invalidateAll(),
     expose: config.exposeErrors,
     nextOnError: config.onError === 'next',
-    async handle(request, res) {
+    async handle(request, res, context) {
       try {
-        return await handle(request, res)
+        return await handle(request, res, context as Ctx)
       } catch (thrown) {
         // The last line of defence (a throwing getter on the request, a bug of ours).
         const error = isSsoError(thrown)

@@ -42,23 +42,23 @@ const TENANT_KEYS = optionKeys<TenantOptions>({
   timeoutMs: true,
 })
 
-export interface ResolvedOptions<Req> {
-  getUser: SsoOptions<Req>['getUser']
+export interface ResolvedOptions<Req, Ctx = unknown> {
+  getUser: SsoOptions<Req, Ctx>['getUser']
   vendors: readonly Vendor<Req>[]
-  tenants: ResolvedTenantOptions<Req> | undefined
-  loginUrl: SsoOptions<Req>['loginUrl']
+  tenants: ResolvedTenantOptions<Req, Ctx> | undefined
+  loginUrl: SsoOptions<Req, Ctx>['loginUrl']
   basePath: string
-  onLogout: SsoOptions<Req>['onLogout']
-  onEvent: SsoOptions<Req>['onEvent']
+  onLogout: SsoOptions<Req, Ctx>['onLogout']
+  onEvent: SsoOptions<Req, Ctx>['onEvent']
   onError: 'respond' | 'next'
   exposeErrors: boolean
 }
 
 /** Every check of the middleware's own options, once, at construction. */
-export function resolveOptions<Req>(
-  options: SsoOptions<Req>,
+export function resolveOptions<Req, Ctx = unknown>(
+  options: SsoOptions<Req, Ctx>,
   WHERE = 'ssoMiddleware()',
-): ResolvedOptions<Req> {
+): ResolvedOptions<Req, Ctx> {
   if (options === null || typeof options !== 'object') {
     throw configError(
       WHERE,
@@ -352,9 +352,12 @@ export function checkVendors(
 }
 
 /** Checks `tenants`: how the id is found, the resolver, and the cache bounds. */
-function checkTenants<Req>(options: SsoOptions<Req>, WHERE: string): ResolvedTenantOptions<Req> {
+function checkTenants<Req, Ctx>(
+  options: SsoOptions<Req, Ctx>,
+  WHERE: string,
+): ResolvedTenantOptions<Req, Ctx> {
   const where = `${WHERE.slice(0, -2)}({ tenants })`
-  const tenants = options.tenants as TenantOptions<Req>
+  const tenants = options.tenants as TenantOptions<Req, Ctx>
   assertOptionsObject(tenants, where, '`{ resolve: async (tenant) => [...vendors] }`')
   assertKnownOptions(tenants, TENANT_KEYS, where)
   if (typeof tenants.resolve !== 'function') {

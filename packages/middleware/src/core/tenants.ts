@@ -41,10 +41,10 @@ export function mountVendors<Req>(
   )
 }
 
-export interface ResolvedTenantOptions<Req> {
-  id: string | ((req: Req) => unknown)
-  resolve: TenantOptions<Req>['resolve']
-  authorize: TenantOptions<Req>['authorize']
+export interface ResolvedTenantOptions<Req, Ctx = unknown> {
+  id: string | ((req: Req, context: Ctx) => unknown)
+  resolve: TenantOptions<Req, Ctx>['resolve']
+  authorize: TenantOptions<Req, Ctx>['authorize']
   maxTenants: number
   ttlMs: number
   timeoutMs: number
@@ -102,8 +102,8 @@ const misconfigured = (tenant: string, error: SsoError) => {
 const isConfigError = (error: unknown): error is SsoError =>
   isSsoError(error) && error.code === 'ERR_SSO_CONFIG'
 
-export function createTenantCache<Req>(
-  options: ResolvedTenantOptions<Req>,
+export function createTenantCache<Req, Ctx = unknown>(
+  options: ResolvedTenantOptions<Req, Ctx>,
   basePath: string,
   where: string,
 ): TenantCache<Req> {

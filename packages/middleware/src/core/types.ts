@@ -166,10 +166,18 @@ export interface Vendor<Req = unknown> {
   readonly ready?: Promise<void>
 }
 
-export type GetUser<Req> = (req: Req) => MaybePromise<SsoUser | null | undefined>
+/**
+ * Returns the signed-in user, or `null`. `context` is what the framework binding hands on: the
+ * Fetch handler's optional second argument (Hono's `c`, a Next.js route context); `undefined` on
+ * Connect/Express.
+ */
+export type GetUser<Req, Ctx = unknown> = (
+  req: Req,
+  context: Ctx,
+) => MaybePromise<SsoUser | null | undefined>
 
 /** How a tenant's vendors are found: see {@link SsoOptions.tenants}. */
-export interface TenantOptions<Req = unknown> {
+export interface TenantOptions<Req = unknown, Ctx = unknown> {
   /**
    * Where the tenant id comes from: the name of a `basePath` parameter (`'tenant'` for
    * `basePath: '/t/:tenant/sso'`), or a function of the request (its host name, a header, the
@@ -177,7 +185,7 @@ export interface TenantOptions<Req = unknown> {
    * is checked (1–128 of `A-Z a-z 0-9 . _ -`, starting and ending with a letter or digit) before
    * the resolver sees it; a bad one is a 404 ERR_SSO_TENANT_INVALID. (default: `'tenant'`)
    */
-  id?: string | ((req: Req) => MaybePromise<string | null | undefined>)
+  id?: string | ((req: Req, context: Ctx) => MaybePromise<string | null | undefined>)
   /**
    * Returns the tenant's vendors (built with their own secrets, allow-lists and URLs), or `null`
    * for an unknown tenant (404 ERR_SSO_TENANT_UNKNOWN). Called once per tenant: the result is
@@ -194,7 +202,7 @@ export interface TenantOptions<Req = unknown> {
    * signed-in user of the app is signed in to whichever tenant's vendors the link names; with
    * it, anything but `true` is a 403 ERR_SSO_FORBIDDEN. Sync or async. (default: none)
    */
-  authorize?: (user: SsoUser, tenant: string, req: Req) => MaybePromise<boolean>
+  authorize?: (user: SsoUser, tenant: string, req: Req, context: Ctx) => MaybePromise<boolean>
   /** Most tenants kept resolved at once; the least recently used goes first. (default: `1000`) */
   maxTenants?: number
   /** How long a resolved tenant is kept, in ms: the bound on a rotation across instances. (default: `300000`) */
@@ -204,26 +212,31 @@ export interface TenantOptions<Req = unknown> {
 }
 
 /** Options of `ssoMiddleware` and `ssoHandler`. */
-export interface SsoOptions<Req = unknown> {
+export interface SsoOptions<Req = unknown, Ctx = unknown> {
   /** Returns the signed-in user of your app, or `null`; sync or async. */
-  getUser: GetUser<Req>
+  getUser: GetUser<Req, Ctx>
   /** The vendors to mount: the same for every request. Give this or `tenants`. */
   vendors?: readonly Vendor<Req>[]
   /**
    * Many tenants on one mount: each request uses its tenant's vendors, found by `resolve` and
    * cached. Give this or `vendors`. (default: none)
    */
-  tenants?: TenantOptions<Req>
+  tenants?: TenantOptions<Req, Ctx>
   /**
    * Where logged-out browsers go, with `?returnTo=<relative path>` added (a path or absolute URL
    * of your app, or a function building it from that path). Without it they get a 401 page.
    * (default: none)
    */
-  loginUrl?: string | ((returnTo: string, req: Req) => MaybePromise<string>)
+  loginUrl?: string | ((returnTo: string, req: Req, context: Ctx) => MaybePromise<string>)
   /** Where the routes are mounted; may hold path params, e.g. `/t/:tenant/sso`. (default: `'/sso'`) */
   basePath?: string
-  /** Runs before the vendors that sign users out redirect back; a returned promise is awaited. (default: none) */
-  onLogout?: (req: Req, res: unknown) => unknown
+  /**
+   * Runs before the vendors that sign users out redirect back; a returned promise is awaited.
+   * `res` is the framework's response (Node's `ServerResponse` on Connect/Express; on the Fetch
+   * handler, `{ headers }` whose headers are added to the Response it returns, e.g. to clear a
+   * cookie). (default: none)
+   */
+  onLogout?: (req: Req, res: unknown, context: Ctx) => unknown
   /**
    * Audit events; they never contain a token, secret or email. May be async: a returned promise
    * is not awaited, and its rejection (like a throw) is swallowed. (default: none)

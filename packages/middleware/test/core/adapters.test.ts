@@ -174,7 +174,7 @@ describe('ssoHandler (Fetch)', () => {
       headers: { 'x-user': 'ada' },
     })
     const response = await handler(request)
-    expect(getUser).toHaveBeenCalledWith(request)
+    expect(getUser).toHaveBeenCalledWith(request, undefined)
     expect(response?.status).toBe(302)
   })
 
