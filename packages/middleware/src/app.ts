@@ -12,6 +12,7 @@ export { isSsoError, SsoError, type SsoErrorCode } from './core/errors'
 export { isSafeRelativePath } from './core/redirect'
 export type {
   AsymmetricAlgorithm,
+  PrivateJwk,
   PrivateKeyOptions,
   SecretKeyOptions,
   SigningAlgorithm,

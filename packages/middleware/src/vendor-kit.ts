@@ -53,6 +53,7 @@ export {
   createSigner,
   MIN_SECRET_BYTES,
   nowSeconds,
+  type PrivateJwk,
   type PrivateKeyOptions,
   type SecretKeyOptions,
   type SignedToken,

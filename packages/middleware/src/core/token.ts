@@ -1,10 +1,15 @@
 // The only module that signs, and the only one that imports jose: if jose changes, this file
 // changes. SECURITY.md rule 5 (algorithms pinned, `none` impossible, 32-byte HMAC secrets) and
-// rule 6 (short lifetimes, random `jti`) are enforced here. Subpath imports load a third of jose's index (cold start).
-import type { JWK } from 'jose'
-import { importJWK, importPKCS8 } from 'jose/key/import'
-import { SignJWT } from 'jose/jwt/sign'
+// rule 6 (short lifetimes, random `jti`) are enforced here. jose is loaded only when a key needs it
+// (`core/jose.ts`): HS256 on Node signs with node:crypto, so most apps never load it (cold start).
 import { configError, SsoError } from './errors'
+
+/** jose's signing and key-import functions, loaded once, on first need. */
+let jose: Promise<typeof import('./jose')> | undefined
+const loadJose = () => {
+  jose ??= import('./jose')
+  return jose
+}
 
 type NodeCrypto = typeof import('node:crypto')
 type NodeBuffer = typeof import('node:buffer')
@@ -40,9 +45,34 @@ export interface SecretKeyOptions {
   dangerouslyAllowShortSecret?: boolean
 }
 
+/**
+ * A private key as a JSON Web Key (RFC 7517, as `crypto.KeyObject#export({ format: 'jwk' })` and
+ * jose's `exportJWK` give it): `kty`, the private part `d`, and the key's other members. Declared
+ * here, not imported from jose, so the CommonJS declarations never import ESM-only types.
+ */
+export interface PrivateJwk {
+  kty?: string
+  d?: string
+  crv?: string
+  x?: string
+  y?: string
+  n?: string
+  e?: string
+  p?: string
+  q?: string
+  dp?: string
+  dq?: string
+  qi?: string
+  alg?: string
+  kid?: string
+  use?: string
+  key_ops?: string[]
+  ext?: boolean
+}
+
 /** A private key (PKCS#8 PEM or a private JWK) for an asymmetric algorithm. */
 export interface PrivateKeyOptions {
-  privateKey: string | JWK
+  privateKey: string | PrivateJwk
   algorithm: AsymmetricAlgorithm
 }
 
@@ -152,10 +182,17 @@ export function createSigner(
       )
     }
     algorithm = 'HS256'
-    load = () =>
-      globalThis.crypto.subtle.importKey('raw', bytes, { name: 'HMAC', hash: 'SHA-256' }, false, [
-        'sign',
-      ])
+    load = async () => {
+      // WebCrypto-only runtimes sign HS256 through jose: load it with the key.
+      await loadJose()
+      return globalThis.crypto.subtle.importKey(
+        'raw',
+        bytes,
+        { name: 'HMAC', hash: 'SHA-256' },
+        false,
+        ['sign'],
+      )
+    }
   } else {
     const { privateKey, algorithm: alg } = key as PrivateKeyOptions
     const asymmetric = allowed.filter((a) => a !== 'HS256')
@@ -180,9 +217,13 @@ export function createSigner(
             'Convert a PKCS#1 key with `openssl pkcs8 -topk8 -nocrypt -in key.pem`.',
         )
       }
-      load = () => importPKCS8(privateKey, alg)
+      load = async () => (await loadJose()).importPKCS8(privateKey, alg)
     } else if (privateKey && typeof privateKey === 'object' && 'd' in privateKey) {
-      load = () => importJWK(privateKey, alg) as Promise<CryptoKey | Uint8Array>
+      load = async () =>
+        (await loadJose()).importJWK(
+          privateKey as Parameters<Awaited<ReturnType<typeof loadJose>>['importJWK']>[0],
+          alg,
+        ) as Promise<CryptoKey | Uint8Array>
     } else {
       throw configError(
         where,
@@ -244,7 +285,7 @@ export function createSigner(
       }
       const token = signSync
         ? signSync(payload)
-        : await new SignJWT(payload)
+        : await new (await loadJose()).SignJWT(payload)
             .setProtectedHeader(header)
             .sign(signingKey as CryptoKey | Uint8Array)
       return { token, iat, exp, jti }
