@@ -20,6 +20,7 @@ for (const [label, args] of [
   ['lint', ['lint']],
   ['typecheck', ['typecheck']],
   ['packaging', ['check:packages']],
+  ['cold start (budget)', ['cold-start']],
   ['load and faults (short)', ['loadtest', '--short']],
 ]) {
   console.log(`\n── ${label} ──`)
