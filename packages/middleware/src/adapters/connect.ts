@@ -81,6 +81,9 @@ export function ssoMiddleware<Req extends IncomingMessage = IncomingMessage>(
       get origin() {
         return originOf(req)
       },
+      get clientAddress() {
+        return req.socket?.remoteAddress
+      },
     }
     core
       .handle(request, res)

@@ -6,7 +6,17 @@ import { createQueryReader } from './request'
 import { errorOutcome, redirectOutcome, respondResult } from './respond'
 import { basePrefix, compileBasePath, type RouteTable } from './routes'
 import { createTenantCache, isTenantId, type Mounted, mountVendors } from './tenants'
-import type { CoreOutcome, SsoEvent, SsoOptions, SsoRequest, SsoUser, VendorContext } from './types'
+import { INSPECT_PATH, inspect, inspectionPage, isLoopbackClient } from './inspect'
+import type {
+  CoreOutcome,
+  SsoEvent,
+  SsoOptions,
+  SsoRequest,
+  SsoUser,
+  Vendor,
+  VendorContext,
+  VendorResult,
+} from './types'
 import { validateUser } from './user'
 
 export interface SsoCore<Req> {
@@ -39,8 +49,57 @@ export function createCore<Req, Ctx = unknown>(
 ): SsoCore<Req> {
   const config = resolveOptions(options, where)
   const factory = where ?? 'ssoMiddleware()'
-  const tenants = config.tenants && createTenantCache(config.tenants, config.basePath, factory)
-  const staticTable = tenants ? undefined : mountVendors(config.basePath, config.vendors, factory)
+  // The inspector's route, per route table (the static one, or each tenant's): it needs the
+  // request's framework context and tenant, kept here for the request's lifetime.
+  const inspecting = new WeakMap<SsoRequest<Req>, { context: Ctx; tenant?: string }>()
+  const inspector = config.inspector
+  const inspectorFor = inspector
+    ? (vendors: readonly Vendor<Req>[]): Vendor<Req> => ({
+        id: 'inspector',
+        routes: [
+          {
+            name: 'inspect',
+            method: 'GET',
+            path: INSPECT_PATH,
+            kind: 'browser',
+            async handle(ctx): Promise<VendorResult> {
+              const state = inspecting.get(ctx.request)
+              let allowed: unknown
+              try {
+                allowed = inspector.allow
+                  ? await inspector.allow(ctx.request.raw, state?.context as Ctx)
+                  : isLoopbackClient(ctx.request)
+              } catch (cause) {
+                throw new SsoError('ERR_SSO_INTERNAL', 'inspector.allow threw.', { cause })
+              }
+              if (allowed !== true) {
+                throw new SsoError(
+                  'ERR_SSO_FORBIDDEN',
+                  inspector.allow
+                    ? 'inspector.allow refused this request.'
+                    : 'The inspector answers loopback clients only (no proxy in between); pass `inspector: { allow }` to decide yourself.',
+                  { userMessage: 'The inspector is not available to you.' },
+                )
+              }
+              const inspection = await inspect(ctx as VendorContext, vendors as readonly Vendor[], {
+                basePath: config.basePath,
+                hasLoginUrl: config.loginUrl !== undefined,
+                ...(state?.tenant === undefined ? {} : { tenant: state.tenant }),
+              })
+              if ((ctx.request.header('accept') ?? '').includes('application/json')) {
+                return { kind: 'json', body: inspection }
+              }
+              return { kind: 'html', body: inspectionPage(inspection, ctx.request.path) }
+            },
+          },
+        ],
+      })
+    : undefined
+  const tenants =
+    config.tenants && createTenantCache(config.tenants, config.basePath, factory, inspectorFor)
+  const staticTable = tenants
+    ? undefined
+    : mountVendors(config.basePath, config.vendors, factory, undefined, inspectorFor)
   const matchBase = tenants && compileBasePath(config.basePath, factory)
   const tenantId = config.tenants?.id
   const authorize = config.tenants?.authorize
@@ -170,6 +229,9 @@ export function createCore<Req, Ctx = unknown>(
       return fail(error, 'json')
     }
     const { vendor, route } = lookup.value
+    if (inspectorFor && route.path === INSPECT_PATH && vendor.id === 'inspector') {
+      inspecting.set(request, { context, ...(tenant === undefined ? {} : { tenant }) })
+    }
     const base = { vendor: vendor.id, route: route.name, ...(tenant ? { tenant } : {}) }
     const kind = route.kind === 'api' ? 'json' : 'html'
 

@@ -5,6 +5,7 @@ import type { VendorDefinition } from './define-vendor'
 import { isProduction } from './env'
 import { configError } from './errors'
 import { isLoopbackHost, isSafeRelativePath } from './redirect'
+import type { InspectorOptions } from './inspect'
 import type { ResolvedTenantOptions } from './tenants'
 import type { SsoOptions, TenantOptions, Vendor } from './types'
 
@@ -30,6 +31,7 @@ const KNOWN = optionKeys<SsoOptions>({
   onEvent: true,
   onError: true,
   exposeErrors: true,
+  inspector: true,
   tenants: true,
 })
 
@@ -52,6 +54,8 @@ export interface ResolvedOptions<Req, Ctx = unknown> {
   onEvent: SsoOptions<Req, Ctx>['onEvent']
   onError: 'respond' | 'next'
   exposeErrors: boolean
+  /** The inspector, when it is mounted: on, and not in production unless forced. */
+  inspector: { allow: InspectorOptions<Req, Ctx>['allow'] } | undefined
 }
 
 /** Every check of the middleware's own options, once, at construction. */
@@ -111,7 +115,32 @@ export function resolveOptions<Req, Ctx = unknown>(
     onEvent: options.onEvent,
     onError: options.onError ?? 'respond',
     exposeErrors: options.exposeErrors ?? !isProduction(),
+    inspector: checkInspector(options.inspector, WHERE),
   }
+}
+
+const INSPECTOR_KEYS = optionKeys<InspectorOptions>({
+  allow: true,
+  dangerouslyEnableInProduction: true,
+})
+
+/** `inspector`: off by default, and not mounted in production unless forced. */
+function checkInspector<Req, Ctx>(
+  inspector: SsoOptions<Req, Ctx>['inspector'],
+  WHERE: string,
+): ResolvedOptions<Req, Ctx>['inspector'] {
+  if (inspector === undefined || inspector === false) return undefined
+  const where = `${WHERE.slice(0, -2)}({ inspector })`
+  if (inspector !== true) {
+    assertOptionsObject(inspector, where, '`true` or `{ allow, dangerouslyEnableInProduction }`')
+    assertKnownOptions(inspector, INSPECTOR_KEYS, where)
+    if (inspector.allow !== undefined && typeof inspector.allow !== 'function') {
+      throw configError(where, '`allow` must be a function (req, context) => boolean.')
+    }
+  }
+  const options: InspectorOptions<Req, Ctx> = inspector === true ? {} : inspector
+  if (isProduction() && options.dangerouslyEnableInProduction !== true) return undefined
+  return { allow: options.allow }
 }
 
 /** Normalises and checks `basePath` (default `/sso`). */

@@ -25,10 +25,13 @@ export function mountVendors<Req>(
   vendors: readonly Vendor<Req>[],
   where: string,
   matchers?: MatcherCache,
+  extra?: (vendors: readonly Vendor<Req>[]) => Vendor<Req> | undefined,
 ): RouteTable<Mounted<Req>> {
+  // `extra`: the core's own routes over these vendors (the development inspector).
+  const own = extra?.(vendors)
   return compileRoutes<Mounted<Req>>(
     basePath,
-    vendors.flatMap((vendor) =>
+    (own ? [...vendors, own] : vendors).flatMap((vendor) =>
       vendor.routes.map((route) => ({
         method: route.method,
         path: route.path,
@@ -106,6 +109,7 @@ export function createTenantCache<Req, Ctx = unknown>(
   options: ResolvedTenantOptions<Req, Ctx>,
   basePath: string,
   where: string,
+  extra?: (vendors: readonly Vendor<Req>[]) => Vendor<Req> | undefined,
 ): TenantCache<Req> {
   const entries = new Map<string, Entry<Req>>()
   const pending = new Map<string, Pending<Req>>()
@@ -148,7 +152,7 @@ export function createTenantCache<Req, Ctx = unknown>(
       let table: RouteTable<Mounted<Req>>
       try {
         checkVendors(vendors, `tenant "${tenant}": ${where}`)
-        table = mountVendors(basePath, vendors as readonly Vendor<Req>[], where, matchers)
+        table = mountVendors(basePath, vendors as readonly Vendor<Req>[], where, matchers, extra)
       } catch (error) {
         throw isConfigError(error) ? misconfigured(tenant, error) : error
       }

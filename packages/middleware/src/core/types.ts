@@ -1,4 +1,5 @@
 import type { SsoError } from './errors'
+import type { InspectorOptions } from './inspect'
 import type { HostAllowList } from './redirect'
 
 /** Ids of the built-in vendors, open for your own (`defineVendor({ id: 'acme' })`). */
@@ -51,6 +52,11 @@ export interface SsoRequest<Req = unknown> {
    * `undefined` when the request names no host.
    */
   readonly origin: string | undefined
+  /**
+   * The client's IP address as the socket sees it (Node adapters), for the inspector's loopback
+   * check; `undefined` where the runtime does not say (the Fetch handler).
+   */
+  readonly clientAddress?: string
 }
 
 /** Reads query parameters strictly: a repeated, over-long or badly encoded value is a 400. */
@@ -249,6 +255,14 @@ export interface SsoOptions<Req = unknown, Ctx = unknown> {
    * (default: `process.env.NODE_ENV !== 'production'`; off where the environment cannot be read)
    */
   exposeErrors?: boolean
+  /**
+   * The development inspector at `GET {basePath}/_inspect`: every mounted vendor's routes and
+   * what each would send the signed-in user, tokens decoded with their signatures removed
+   * (`Accept: application/json` for JSON). `true` or options; never mounted while
+   * `NODE_ENV=production` unless `dangerouslyEnableInProduction`; loopback clients only unless
+   * `allow` says otherwise. (default: off)
+   */
+  inspector?: boolean | InspectorOptions<Req, Ctx>
 }
 
 export type CoreOutcome =

@@ -59,7 +59,7 @@ const basePathMessage = (got: string) =>
 const duplicateRoute = (method: string, path: string) =>
   `ssoMiddleware({ vendors }): two routes answer ${method} ${path}; rename one with the vendor's \`paths\` option, or mount each vendor once.`
 const KNOWN =
-  'getUser, vendors, loginUrl, basePath, onLogout, onEvent, onError, exposeErrors, tenants'
+  'getUser, vendors, loginUrl, basePath, onLogout, onEvent, onError, exposeErrors, inspector, tenants'
 
 /** [what is wrong, options, the full message] */
 const CONFIG_ERRORS: [string, () => unknown, string][] = [
