@@ -568,6 +568,61 @@ describe('sso-check: each vendor, a good token and every refusal class', () => {
   }
 })
 
+describe("sso-check: the rules on each line are the simulator's, found by running them", () => {
+  const detail = (report: { checks: { name: string; detail: string }[] }, name: string) =>
+    report.checks.find((c) => c.name === name)?.detail
+
+  it('Comm100: aud is required (a rule outside ClaimChecker), the lifetime at most 30 min', async () => {
+    const token = await sign(VENDOR_CASES.comm100?.good as JWTPayload)
+    const run = await cli(['comm100', token, '--now', String(NOW), '--json'], {
+      env: envFor('comm100'),
+    })
+    const report = JSON.parse(run.stdout)
+    expect(detail(report, 'aud')).toBe('required')
+    expect(detail(report, 'lifetime')).toBe('exp is 5 min after iat; at most 30 min')
+    expect(detail(report, 'exp')).toBe(
+      '2025-01-15T12:05:00Z, in 5 min; required, must be in the future',
+    )
+  })
+
+  it('Zendesk: iat at most 3 min old and 3 min ahead; Bettermode: sub at most 50 characters', async () => {
+    const zendesk = JSON.parse(
+      (
+        await cli(
+          [
+            'zendesk',
+            await sign(VENDOR_CASES.zendesk?.good as JWTPayload),
+            '--now',
+            String(NOW),
+            '--json',
+          ],
+          { env: envFor('zendesk') },
+        )
+      ).stdout,
+    )
+    expect(detail(zendesk, 'iat')).toBe(
+      "2025-01-15T11:59:30Z, 30 s ago; required, at most 3 min old, at most 3 min ahead of the vendor's clock",
+    )
+    expect(detail(zendesk, 'role')).toBe('not set; optional')
+    const bettermode = JSON.parse(
+      (
+        await cli(
+          [
+            'bettermode',
+            await sign(VENDOR_CASES.bettermode?.good as JWTPayload),
+            '--now',
+            String(NOW),
+            '--json',
+          ],
+          { env: envFor('bettermode') },
+        )
+      ).stdout,
+    )
+    expect(detail(bettermode, 'sub')).toBe('required, at most 50 characters')
+    expect(detail(bettermode, 'email')).toBe('required, an email address, at most 200 characters')
+  })
+})
+
 describe('sso-check: every registered JWT vendor (found in VENDORS, so vendors added later too)', () => {
   const tokenVendors = Object.entries(VENDORS)
     .filter(([, v]) => 'token' in v)

@@ -68,9 +68,6 @@ function decodePart(part: string | undefined): Record<string, unknown> | undefin
 
 const TIME_CLAIMS = new Set(['exp', 'iat', 'nbf'])
 
-/** `required`/`optional` first, then the rules in the order the vendor applies them. */
-const rank = (rule: string) => (rule === 'required' || rule === 'optional' ? 0 : 1)
-
 function describeValue(name: string, value: unknown, now: number): string {
   if (TIME_CLAIMS.has(name) && typeof value === 'number' && Number.isFinite(value)) {
     const iso = Math.abs(value) < 8.64e12 ? new Date(value * 1000).toISOString() : 'far away'
@@ -209,23 +206,25 @@ export async function checkJwt(
   for (const claim of rec.reads) {
     const value = claims[claim]
     const failure = rec.failures.find((f) => f.claim === claim && f !== lifetimeFailure)
-    const rule = [...(rec.notes.get(claim) ?? [])]
-    if (
-      value !== undefined &&
-      !rule.includes('required') &&
-      requiredByRules(rules, header, claims, claim, { ...verifyOptions, nowSeconds: options.now })
-    ) {
-      rule.unshift('required')
-      const at = rule.indexOf('optional')
-      if (at >= 0) rule.splice(at, 1)
-    }
+    // Required means the rules refuse this token without the claim: asked, not assumed from
+    // how the rules read it (Featurebase needs `email` only when there is no `userId`).
+    const required =
+      value === undefined
+        ? failure?.code === 'missing_claim'
+        : requiredByRules(rules, header, claims, claim, {
+            ...verifyOptions,
+            nowSeconds: options.now,
+          })
+    const rule = [
+      required ? 'required' : 'optional',
+      ...(rec.notes.get(claim) ?? []).filter((n) => n !== 'required' && n !== 'optional'),
+    ]
     if (claim === 'iat') {
       const age = limitFor('too_old')
       const ahead = limitFor('issued_in_future')
       if (age !== undefined) rule.push(`at most ${duration(age)} old`)
       if (ahead !== undefined) rule.push(`at most ${duration(ahead)} ahead of the vendor's clock`)
     }
-    rule.sort((a, b) => rank(a) - rank(b))
     const words = [describeValue(claim, value, options.now), rule.join(', ')]
       .filter(Boolean)
       .join('; ')
@@ -234,9 +233,9 @@ export async function checkJwt(
       checks.push({
         name: claim,
         status: 'absent',
-        detail: `not set; ${rule.join(', ') || 'optional'}`,
+        detail: `not set; ${rule.join(', ')}`,
       })
-    else checks.push({ name: claim, status: 'ok', value, detail: words || 'checked' })
+    else checks.push({ name: claim, status: 'ok', value, detail: words })
   }
   const { exp, iat } = claims
   if (typeof exp === 'number' && typeof iat === 'number') {
