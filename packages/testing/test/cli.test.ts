@@ -702,6 +702,21 @@ describe('sso-check: the secret never comes from the command line', () => {
     })
   }
 
+  it('a token that carries the secret in a claim shows [secret] and says to rotate it', async () => {
+    const token = await sign({ email: EMAIL, iat: NOW, debug: `key=${SECRET}` })
+    for (const args of [[], ['--json']]) {
+      const run = await cli(['kustomer', token, '--now', String(NOW), ...args], {
+        env: envFor('kustomer'),
+      })
+      expect(run.code).toBe(0)
+      expect(run.stdout).toContain('"debug":"key=[secret]"')
+      expect(run.stdout).toMatch(
+        /The token holds the secret itself \(shown as \[secret\]\): remove it from the claims and rotate the secret/,
+      )
+      expectNoLeak(run, token)
+    }
+  })
+
   it('reads $<VENDOR>_SECRET before $SSO_CHECK_SECRET, and names the source', async () => {
     const token = await sign({ email: EMAIL, iat: NOW })
     const run = await cli(['kustomer', token, '--now', String(NOW)], {

@@ -87,6 +87,19 @@ async function readSecret(
   )
 }
 
+/**
+ * The output with the secret, should the token carry it (an app that signs its secret into a
+ * claim), replaced by `[secret]` and a note: the report goes to terminals and CI logs.
+ */
+function redacted(report: TokenReport, secret: string, format: (r: TokenReport) => string): string {
+  const forms = [secret, JSON.stringify(secret).slice(1, -1)].filter((f) => f.length >= 4)
+  if (!forms.some((f) => format(report).includes(f))) return format(report)
+  report.notes.push(
+    'The token holds the secret itself (shown as [secret]): remove it from the claims and rotate the secret.',
+  )
+  return forms.reduce((text, f) => text.split(f).join('[secret]'), format(report))
+}
+
 function parseNow(value: string | undefined): number {
   if (value === undefined) return Math.floor(Date.now() / 1000)
   if (!/^-?\d{1,12}(\.\d+)?$/.test(value)) {
@@ -131,6 +144,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     }
     const now = parseNow(values.now)
     let report: TokenReport
+    let secret: string
     if (PAYLOAD_VENDORS.has(vendor)) {
       const pair =
         rest.length === 2
@@ -139,7 +153,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
             ? discourseFromUrl(rest[0] as string)
             : undefined
       if (!pair) throw new UsageError('Discourse: pass sso and sig, or the URL that holds them.')
-      const { secret, source } = await readSecret(vendor, values['secret-stdin'] === true, io)
+      const read = await readSecret(vendor, values['secret-stdin'] === true, io)
+      secret = read.secret
+      const { source } = read
       report = checkDiscourse(pair.sso, pair.sig, secret, source)
     } else if (!('token' in VENDORS[vendor as keyof typeof VENDORS])) {
       throw new UsageError(
@@ -149,7 +165,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       if (rest.length !== 1) throw new UsageError('Pass one token (or the URL it arrived in).')
       const input = (rest[0] as string).trim()
       const extracted = looksLikeUrl(input) ? tokenFromUrl(input) : { token: input }
-      const { secret, source } = await readSecret(vendor, values['secret-stdin'] === true, io)
+      const read = await readSecret(vendor, values['secret-stdin'] === true, io)
+      secret = read.secret
+      const { source } = read
       const algorithm = values.alg as KomoAlgorithm | undefined
       const { algorithms } = VENDORS[vendor as TokenVendor].token
       if (algorithm !== undefined && !(algorithms as readonly string[]).includes(algorithm)) {
@@ -178,7 +196,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         report.notes.unshift(`Token read from the URL's "${extracted.parameter}" parameter.`)
       }
     }
-    io.write(json ? formatJson(report, now) : formatText(report, now))
+    io.write(redacted(report, secret, (r) => (json ? formatJson(r, now) : formatText(r, now))))
     return report.ok ? EXIT.ok : EXIT.refused
   } catch (err) {
     if (!(err instanceof UsageError)) throw err
