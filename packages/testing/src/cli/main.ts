@@ -33,6 +33,16 @@ const tokenVendors = () =>
     .filter(([, v]) => 'token' in v)
     .map(([id]) => id)
 
+/** `komo: HS256, RS256, ES256`: the vendors whose rules allow several algorithms. */
+const multiAlgorithm = () =>
+  Object.entries(VENDORS)
+    .flatMap(([id, v]) =>
+      'token' in v && v.token.algorithms.length > 1
+        ? [`${id}: ${v.token.algorithms.join(', ')}`]
+        : [],
+    )
+    .join('; ')
+
 /** Vendors whose simulator checks something other than a JWT; none of them is in `VENDORS.token`. */
 const PAYLOAD_VENDORS = new Set(['discourse'])
 
@@ -50,11 +60,12 @@ Options:
   --json            one JSON object on standard output
   --now <seconds>   check as of this Unix time (default: now)
   --secret-stdin    read the secret from standard input
-  --alg <alg>       Komo: the configured algorithm (${'HS256'}, RS256 or ES256)
+  --alg <alg>       the algorithm the vendor is configured for, where it has a choice
+                    (${multiAlgorithm()})
   --issuer <iss>    Komo: the configured issuer
   -h, --help        this text
 
-Vendors: ${tokenVendors().join(', ')}, discourse.
+Vendors: ${[...tokenVendors(), ...PAYLOAD_VENDORS].join(', ')}.
 Exit codes: 0 the vendor accepts the token, 1 it refuses it, 2 usage or input error.
 `
 }
@@ -63,7 +74,7 @@ function refuseSecretFlag(argv: readonly string[]): void {
   const flag = argv.find((a) => /^--?(secret|key)(=|$)/i.test(a))
   if (flag) {
     throw new UsageError(
-      `${flag.split('=')[0]} is refused: a secret on the command line is kept in your shell's history and shown to other users in the process list. Set ${'$'}<VENDOR>_SECRET or $SSO_CHECK_SECRET, or pipe it in with --secret-stdin (e.g. sso-check --secret-stdin zendesk "$TOKEN" < secret.txt).`,
+      `${flag.split('=')[0]} is refused: a secret on the command line is kept in your shell's history and shown to other users in the process list. Set $<VENDOR>_SECRET or $SSO_CHECK_SECRET, or pipe it in with --secret-stdin (e.g. sso-check --secret-stdin zendesk "$TOKEN" < secret.txt).`,
     )
   }
 }
