@@ -35,6 +35,7 @@ export type {
 export { type BettermodeOptions, bettermode } from './vendors/bettermode'
 export { type Comm100Options, comm100 } from './vendors/comm100'
 export { type DiscourseOptions, discourse } from './vendors/discourse'
+export { type IntercomOptions, type IntercomSignedField, intercom } from './vendors/intercom'
 export { type KomoOptions, komo } from './vendors/komo'
 export { type KonnecOptions, konnec } from './vendors/konnec'
 export { type KustomerOptions, kustomer } from './vendors/kustomer'

@@ -1,6 +1,7 @@
 import type { TokenRules } from './claims'
 import { bettermodeToken } from './simulators/bettermode/verify'
 import { comm100Token } from './simulators/comm100/verify'
+import { intercomToken } from './simulators/intercom/verify'
 import { komoToken } from './simulators/komo/verify'
 import { kustomerToken } from './simulators/kustomer/verify'
 import { zendeskToken } from './simulators/zendesk/verify'
@@ -17,18 +18,19 @@ export const VENDORS = {
   bettermode: { name: 'Bettermode', token: bettermodeToken },
   zendesk: { name: 'Zendesk', token: zendeskToken },
   discourse: { name: 'Discourse' },
+  intercom: { name: 'Intercom', token: intercomToken },
 } as const satisfies Record<string, { readonly name: string; readonly token?: TokenRules }>
 
 /**
  * The vendors a simulator can stand in for:
- * `'komo' | 'kustomer' | 'konnec' | 'comm100' | 'bettermode' | 'zendesk' | 'discourse'`.
+ * `'komo' | 'kustomer' | 'konnec' | 'comm100' | 'bettermode' | 'zendesk' | 'discourse' | 'intercom'`.
  */
 export type SimulatorVendor = keyof typeof VENDORS
 
 /**
  * The vendors whose tokens are JWTs the vendor verifies itself (Konnec uses an API instead,
  * Discourse a signed payload — see `verifyDiscoursePayload`):
- * `'komo' | 'kustomer' | 'comm100' | 'bettermode' | 'zendesk'`.
+ * `'komo' | 'kustomer' | 'comm100' | 'bettermode' | 'zendesk' | 'intercom'`.
  */
 export type TokenVendor = {
   [K in SimulatorVendor]: (typeof VENDORS)[K] extends { readonly token: TokenRules } ? K : never

@@ -194,6 +194,8 @@ export async function importVendorKey(
  *   `spacesOperation` ADD|REPLACE, `spaceIds`/`spaces` arrays.
  * - zendesk: header `typ: "JWT"`, `email`, `name`, `jti` (not seen before, with `seenJti`),
  *   `iat` within ±180 s, `exp` when present, `external_id` a string, `role` user|agent|admin.
+ * - intercom: `user_id` a non-empty string, `email`/`name` and every other attribute strings,
+ *   `exp` in the future when present.
  *
  * @example
  * ```ts

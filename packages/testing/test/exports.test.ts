@@ -25,10 +25,17 @@ describe('the public barrel', () => {
 
   it('keeps the vendor unions as they are (checked by tsc)', () => {
     expectTypeOf<SimulatorVendor>().toEqualTypeOf<
-      'komo' | 'kustomer' | 'konnec' | 'comm100' | 'bettermode' | 'zendesk' | 'discourse'
+      | 'komo'
+      | 'kustomer'
+      | 'konnec'
+      | 'comm100'
+      | 'bettermode'
+      | 'zendesk'
+      | 'discourse'
+      | 'intercom'
     >()
     expectTypeOf<TokenVendor>().toEqualTypeOf<
-      'komo' | 'kustomer' | 'comm100' | 'bettermode' | 'zendesk'
+      'komo' | 'kustomer' | 'comm100' | 'bettermode' | 'zendesk' | 'intercom'
     >()
     expectTypeOf<VendorTokenErrorCode>().toEqualTypeOf<
       | 'malformed'

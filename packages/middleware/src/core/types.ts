@@ -11,6 +11,7 @@ export type VendorId =
   | 'bettermode'
   | 'zendesk'
   | 'discourse'
+  | 'intercom'
   | (string & {})
 
 /** The signed-in user of your app, as `getUser` returns it. */

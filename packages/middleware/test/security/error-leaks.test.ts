@@ -5,6 +5,7 @@ import { inspect } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   ALICE,
+  INTERCOM_SECRET,
   KONNEC,
   type KonnecApi,
   type KonnecFaultSpec,
@@ -29,6 +30,9 @@ const LONG: SsoUser = { id: 'user-long-1', email: `${'l'.repeat(210)}@example.co
 interface Scenario {
   what: string
   path: string
+  /** (default: `GET`, no extra headers) */
+  method?: string
+  headers?: Record<string, string>
   user?: SsoUser | null | 'throw'
   /** The fault Konnec's simulator answers every call with. (default: none) */
   upstream?: KonnecFaultSpec
@@ -63,6 +67,21 @@ const SCENARIOS: Scenario[] = [
     path: '/sso/bettermode/login',
     user: LONG,
     code: 'ERR_SSO_USER_INVALID',
+  },
+  {
+    what: 'a cross-site POST to an SDK-token route (Intercom)',
+    path: '/sso/intercom/token',
+    method: 'POST',
+    headers: { origin: `https://evil.com/?${ALICE.email}`, 'sec-fetch-site': 'cross-site' },
+    user: BOB,
+    code: 'ERR_SSO_FORBIDDEN',
+  },
+  {
+    what: 'getUser throwing on an SDK-token route (Intercom)',
+    path: '/sso/intercom/token',
+    method: 'POST',
+    user: 'throw',
+    code: 'ERR_SSO_GET_USER_FAILED',
   },
   {
     what: 'getUser throwing',
@@ -109,6 +128,7 @@ afterAll(async () => {
 function secrets(): string[] {
   return [
     ...Object.values(SECRETS),
+    INTERCOM_SECRET,
     KONNEC.apiKey,
     ...TENANTS.flatMap((t) => [...Object.values(t.secrets), t.konnec.apiKey]),
     SHORT_SECRET,
@@ -151,13 +171,14 @@ describe('no token, secret, API key or email in any error, page or event (rule 7
       next.events.length = 0
       next.errors.length = 0
 
-      const page = await send(respond.port, { path: scenario.path })
+      const request = { path: scenario.path, method: scenario.method, headers: scenario.headers }
+      const page = await send(respond.port, request)
       expect(page.status).toBeGreaterThanOrEqual(400)
       expect(page.body).toContain(scenario.code)
       expect(leaks(page.body), 'error page').toEqual([])
       expect(leaks(JSON.stringify(page.headers)), 'headers').toEqual([])
 
-      const handed = await send(next.port, { path: scenario.path })
+      const handed = await send(next.port, request)
       expect(handed.status).toBe(500)
       expect(next.errors).toHaveLength(1)
       const error = next.errors[0] as Error & { code?: string }

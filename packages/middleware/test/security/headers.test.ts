@@ -7,6 +7,7 @@ import {
   comm100,
   defineVendor,
   type GetUser,
+  intercom,
   komo,
   kustomer,
   type SsoOptions,
@@ -18,6 +19,7 @@ import {
   ALICE,
   COMM100_HOSTS,
   COMMUNITY_URL,
+  INTERCOM_SECRET,
   type KonnecApi,
   KUSTOMER_HOSTS,
   listen,
@@ -200,6 +202,30 @@ for (const host of HOSTS) {
         ['bettermode login', 'GET', '/sso/bettermode/login?referrer_uri=%2Fspaces'],
         ['bettermode login without referrer', 'GET', '/sso/bettermode/login'],
       ]
+      it.each([
+        ['jwt', 'token', JWT_PATTERN],
+        ['userHash', 'userHash', /^[0-9a-f]{64}$/],
+      ] as const)(
+        'intercom in %s mode: the answer carries its %s, no-store, no CORS',
+        async (mode, field, shape) => {
+          const app = await host.start({
+            getUser: () => ({ ...ALICE, emailVerified: false }),
+            vendors: [intercom({ secret: INTERCOM_SECRET, mode })],
+          })
+          try {
+            for (const headers of [SAME_ORIGIN, undefined]) {
+              const answer = await app.request('POST', '/sso/intercom/token', headers)
+              expect(answer.status).toBe(200)
+              expect(JSON.parse(answer.body)[field]).toMatch(shape)
+              expectNoStore(answer, `intercom ${mode}`)
+              expect(answer.header('access-control-allow-origin')).toBeNull()
+            }
+          } finally {
+            await app.close()
+          }
+        },
+      )
+
       for (const [config, vendors] of CONFIGS) {
         it(`${config}: ${REQUESTS.length} token flows`, async () => {
           const app = await host.start({
@@ -379,19 +405,23 @@ for (const host of HOSTS) {
             ],
             ['getUser throwing', 'POST', SAME_ORIGIN, 'throw', 500, 'ERR_SSO_GET_USER_FAILED'],
           ]
-          for (const [what, method, headers, user, status, code] of cases) {
-            plan.user = user
-            const answer = await app.request(method, '/sso/komo/token', headers)
-            expect(answer.status, what).toBe(status)
-            expect(answer.header('content-type'), what).toMatch(/^application\/json/)
-            expect(JSON.parse(answer.body), what).toMatchObject({ error: { code } })
-            expectNoStore(answer, what)
-            for (const name of [
-              'access-control-allow-origin',
-              'access-control-allow-credentials',
-              'access-control-allow-methods',
-            ]) {
-              expect(answer.header(name), `${what}: ${name}`).toBeNull()
+          for (const [kase, method, headers, user, status, code] of cases) {
+            // Every SDK-token route of the fixture vendors: Komo's, Intercom's.
+            for (const path of ['/sso/komo/token', '/sso/intercom/token']) {
+              const what = `${path}: ${kase}`
+              plan.user = user
+              const answer = await app.request(method, path, headers)
+              expect(answer.status, what).toBe(status)
+              expect(answer.header('content-type'), what).toMatch(/^application\/json/)
+              expect(JSON.parse(answer.body), what).toMatchObject({ error: { code } })
+              expectNoStore(answer, what)
+              for (const name of [
+                'access-control-allow-origin',
+                'access-control-allow-credentials',
+                'access-control-allow-methods',
+              ]) {
+                expect(answer.header(name), `${what}: ${name}`).toBeNull()
+              }
             }
           }
         } finally {
