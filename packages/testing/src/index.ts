@@ -59,6 +59,17 @@ export {
   verifyDiscoursePayload,
 } from './simulators/discourse/verify'
 export type { DiscoursePayload, DiscoursePayloadErrorCode } from './simulators/discourse/verify'
+export { intercomSimulator } from './simulators/intercom'
+export type { IntercomSimulator, IntercomSimulatorOptions } from './simulators/intercom'
+export { IntercomBootError, verifyIntercomBoot } from './simulators/intercom/boot'
+export type {
+  IntercomBoot,
+  IntercomBootErrorCode,
+  IntercomBootRules,
+  IntercomUser,
+} from './simulators/intercom/boot'
+export { intercomUserHash, verifyIntercomUserHash } from './simulators/intercom/verify'
+export { intercomWidgetPath, intercomWidgetSource } from './simulators/intercom/widget'
 export { zendeskSimulator } from './simulators/zendesk'
 export type {
   ZendeskConfiguration,

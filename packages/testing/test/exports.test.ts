@@ -6,11 +6,16 @@ describe('the public barrel', () => {
   it('exports exactly these runtime names', () => {
     expect(Object.keys(testing).sort()).toEqual([
       'DiscoursePayloadError',
+      'IntercomBootError',
       'VendorTokenError',
       'bettermodeSimulator',
       'comm100Simulator',
       'discourseSimulator',
       'importVendorKey',
+      'intercomSimulator',
+      'intercomUserHash',
+      'intercomWidgetPath',
+      'intercomWidgetSource',
       'komoEmbedPath',
       'komoEmbedSource',
       'komoSimulator',
@@ -18,6 +23,8 @@ describe('the public barrel', () => {
       'kustomerSimulator',
       'signDiscoursePayload',
       'verifyDiscoursePayload',
+      'verifyIntercomBoot',
+      'verifyIntercomUserHash',
       'verifyVendorToken',
       'zendeskSimulator',
     ])
