@@ -3,6 +3,7 @@ import {
   bettermode,
   comm100,
   discourse,
+  intercom,
   isSafeRelativePath,
   komo,
   konnec,
@@ -17,6 +18,8 @@ import session from 'express-session'
 import {
   type DemoUser,
   homePage,
+  INTERCOM_PAGE_SCRIPT,
+  intercomPage,
   komoPage,
   loginPage,
   type TenantLink,
@@ -51,6 +54,8 @@ export interface DemoVendors {
     agents?: { secret: string; startUrl: string }
   }
   discourse: { secret: string; discourseUrl: string; startUrl: string }
+  /** Intercom: the Messenger API secret, the app id, and where the Messenger script comes from. */
+  intercom: { secret: string; appId: string; widgetOrigin: string }
 }
 
 export interface DemoAppOptions {
@@ -118,6 +123,7 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
         ]
       : []),
     discourse({ secret: v.discourse.secret, discourseUrl: v.discourse.discourseUrl }),
+    intercom({ secret: v.intercom.secret }),
   ] as Vendor<Request>[]
 
   const links: VendorLink[] = [
@@ -152,6 +158,11 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
       name: 'Discourse',
       href: v.discourse.startUrl,
       note: "the forum's Log in button (DiscourseConnect: the forum signs a request, the app signs the answer)",
+    },
+    {
+      name: 'Intercom',
+      href: '/intercom',
+      note: 'the Messenger, booted with a JWT this app signs (your user id and email are never in the page)',
     },
   ]
 
@@ -202,6 +213,23 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
   app.get('/komo', (req, res) => {
     res.type('html').send(komoPage(req.session.user ?? null, v.komo.hubOrigin, '/sso/komo/token'))
   })
+  const intercomCsp = intercomPagePolicy(v.intercom.widgetOrigin)
+  app.get('/intercom', (req, res) => {
+    res
+      .set('Content-Security-Policy', intercomCsp)
+      .set('Cache-Control', 'no-store')
+      .type('html')
+      .send(
+        intercomPage(req.session.user ?? null, {
+          appId: v.intercom.appId,
+          widgetUrl: `${v.intercom.widgetOrigin}/widget/${encodeURIComponent(v.intercom.appId)}`,
+          tokenUrl: '/sso/intercom/token',
+        }),
+      )
+  })
+  app.get('/intercom.js', (_req, res) => {
+    res.set('Cache-Control', 'no-cache').type('text/javascript').send(INTERCOM_PAGE_SCRIPT)
+  })
   app.get('/login', (req, res) => {
     const returnTo =
       typeof req.query.returnTo === 'string' && isSafeRelativePath(req.query.returnTo)
@@ -243,4 +271,23 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
     res.set('Cache-Control', 'no-store').json({ user: req.session.user ?? null })
   })
   return app
+}
+
+/**
+ * The Intercom page's CSP: scripts only from the app and the Messenger's origin, no inline
+ * script. Against the simulator its one origin serves the script and the API; against the real
+ * Messenger, the sources Intercom's CSP article lists for source allow-listing.
+ */
+function intercomPagePolicy(widgetOrigin: string): string {
+  const real = widgetOrigin === 'https://widget.intercom.io'
+  const scripts = real
+    ? 'https://app.intercom.io https://widget.intercom.io https://js.intercomcdn.com'
+    : widgetOrigin
+  const connect = real
+    ? 'https://*.intercom.io wss://*.intercom.io https://*.intercom-messenger.com wss://*.intercom-messenger.com https://uploads.intercomcdn.com https://uploads.intercomusercontent.com'
+    : widgetOrigin
+  const extra = real
+    ? "; img-src 'self' data: blob: https:; font-src https://js.intercomcdn.com https://fonts.intercomcdn.com; media-src https://js.intercomcdn.com; frame-src https://intercom-sheets.com https://www.intercom-reporting.com"
+    : ''
+  return `default-src 'none'; script-src 'self' ${scripts}; connect-src 'self' ${connect}; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'${extra}`
 }

@@ -15,9 +15,11 @@ export interface RealVendors {
    */
   zendesk?: { subdomain: string; secret: string; agentSecret?: string; brandHosts: string[] }
   discourse?: { secret: string; discourseUrl: string }
+  /** Intercom: the Messenger API secret (Settings › Messenger › Security) and the app id. */
+  intercom?: { secret: string; appId: string }
 }
 
-/** The seven vendors, as people name them (for messages and pages). */
+/** The vendors, as people name them (for messages and pages). */
 export const VENDOR_NAMES: Record<keyof RealVendors, string> = {
   komo: 'Komo',
   kustomer: 'Kustomer',
@@ -26,6 +28,7 @@ export const VENDOR_NAMES: Record<keyof RealVendors, string> = {
   bettermode: 'Bettermode',
   zendesk: 'Zendesk',
   discourse: 'Discourse',
+  intercom: 'Intercom',
 }
 
 /** The variables that make each vendor real (names only: messages never hold a value). */
@@ -37,6 +40,7 @@ const REAL_VARIABLES: Record<keyof RealVendors, string> = {
   bettermode: 'BETTERMODE_SSO_KEY + BETTERMODE_COMMUNITY_URL',
   zendesk: 'ZENDESK_SUBDOMAIN + ZENDESK_JWT_SECRET',
   discourse: 'DISCOURSE_CONNECT_SECRET + DISCOURSE_URL',
+  intercom: 'INTERCOM_MESSENGER_SECRET + INTERCOM_APP_ID',
 }
 
 /**
@@ -121,6 +125,9 @@ export function realVendorsFromEnv(env: NodeJS.ProcessEnv): RealVendors {
   }
   if (env.DISCOURSE_CONNECT_SECRET && env.DISCOURSE_URL) {
     real.discourse = { secret: env.DISCOURSE_CONNECT_SECRET, discourseUrl: env.DISCOURSE_URL }
+  }
+  if (env.INTERCOM_MESSENGER_SECRET && env.INTERCOM_APP_ID) {
+    real.intercom = { secret: env.INTERCOM_MESSENGER_SECRET, appId: env.INTERCOM_APP_ID }
   }
   return real
 }

@@ -6,6 +6,7 @@ import {
   bettermodeSimulator,
   comm100Simulator,
   discourseSimulator,
+  intercomSimulator,
   komoSimulator,
   konnecSimulator,
   kustomerSimulator,
@@ -32,7 +33,7 @@ export interface DemoOptions {
   /**
    * First port of the simulators, Komo's hub; the others follow (Kustomer, Konnec, Comm100,
    * Bettermode), then the tenants' communities (Acme, Globex), then Zendesk (one account, both
-   * SSO configurations) and Discourse. (default: `0`, any free ports)
+   * SSO configurations), Discourse and Intercom. (default: `0`, any free ports)
    */
   simulatorPortBase?: number
   /** Real vendors (from the environment by default). */
@@ -61,6 +62,7 @@ export interface RunningDemo {
     bettermode?: ReturnType<typeof bettermodeSimulator>
     zendesk?: ReturnType<typeof zendeskSimulator>
     discourse?: ReturnType<typeof discourseSimulator>
+    intercom?: ReturnType<typeof intercomSimulator>
   }
   /**
    * The tenant table (each tenant's secret and community URL, as the app's database would hold
@@ -261,6 +263,18 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       })
       const origin = await start('discourse', sims.discourse, 8)
       vendors.discourse = { secret: s, discourseUrl: origin, startUrl: `${origin}/` }
+    }
+    if (real.intercom) {
+      vendors.intercom = { ...real.intercom, widgetOrigin: 'https://widget.intercom.io' }
+    } else {
+      const s = secret()
+      const appId = 'demo-app'
+      sims.intercom = intercomSimulator({ secret: s, appId })
+      vendors.intercom = {
+        secret: s,
+        appId,
+        widgetOrigin: await start('intercom', sims.intercom, 9),
+      }
     }
 
     handler = createDemoApp({

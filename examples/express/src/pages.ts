@@ -132,3 +132,82 @@ komoEmbed.setAuthRequestHandler(async function () {
     loader,
   )
 }
+
+/**
+ * The Intercom page's one script, served from the app (`/intercom.js`, allowed by the page's CSP
+ * as `'self'`; no inline script). It installs Intercom's loader stub, loads the Messenger from
+ * `data-widget`, asks `data-token-url` for the Messenger JWT and boots with `app_id` and
+ * `intercom_user_jwt` only: `user_id` and the email are signed in the token, never in the
+ * settings. Logged out (401), it does not boot. Its "Log out" posts to /logout, then shuts the
+ * Messenger down before the page shows the user as gone.
+ */
+export const INTERCOM_PAGE_SCRIPT = `(function () {
+  'use strict';
+  var me = document.currentScript;
+  var appId = me.getAttribute('data-app-id');
+  var tokenUrl = me.getAttribute('data-token-url');
+  var status = document.querySelector('[data-intercom-demo]');
+  function say(state, text) {
+    status.setAttribute('data-intercom-demo', state);
+    status.textContent = text;
+  }
+  // Intercom's loader stub: calls made before the Messenger loads are queued in Intercom.q.
+  var w = window;
+  if (typeof w.Intercom !== 'function') {
+    var stub = function () { stub.c(arguments); };
+    stub.q = [];
+    stub.c = function (args) { stub.q.push(args); };
+    w.Intercom = stub;
+  }
+  var script = document.createElement('script');
+  script.async = true;
+  script.src = me.getAttribute('data-widget');
+  document.head.appendChild(script);
+
+  fetch(tokenUrl, { method: 'POST', credentials: 'same-origin' })
+    .then(function (res) {
+      if (res.status === 401) return say('logged-out', 'Not signed in: the Messenger is not booted.');
+      if (!res.ok) return say('error', 'The token endpoint answered ' + res.status + '.');
+      return res.json().then(function (body) {
+        w.Intercom('boot', { app_id: appId, intercom_user_jwt: body.token });
+        say('booted', 'Booted with a token that expires at ' + new Date(body.expiresAt * 1000).toISOString() + '.');
+      });
+    })
+    .catch(function () {
+      say('error', 'The token endpoint could not be reached.');
+    });
+
+  var logout = document.querySelector('form[action="/logout"]');
+  if (logout) {
+    logout.addEventListener('submit', function (event) {
+      event.preventDefault();
+      fetch('/logout', { method: 'POST', credentials: 'same-origin' }).then(function () {
+        w.Intercom('shutdown');
+        var who = document.querySelector('[data-demo-user]');
+        if (who) who.textContent = 'You are logged out.';
+        logout.remove();
+        say('shut-down', 'Logged out: the Messenger was shut down.');
+      });
+    });
+  }
+})();
+`
+
+/** The Messenger's page: who is signed in, and the script that boots the Messenger. */
+export function intercomPage(
+  user: DemoUser | null,
+  options: { appId: string; widgetUrl: string; tokenUrl: string },
+): string {
+  const signedIn = user
+    ? `<p data-demo-user>Signed in to the demo app as <strong>${escapeHtml(user.email)}</strong>.</p><form method="post" action="/logout"><button type="submit">Log out</button></form>`
+    : whoIsSignedIn(null, '/intercom')
+  return layout(
+    'Intercom',
+    `<h1>Intercom Messenger</h1>${signedIn}<p>This page boots Intercom's Messenger (here the local simulator's stand-in, bottom right) with <code>Intercom('boot', { app_id, intercom_user_jwt })</code>. The token comes from <code>POST ${escapeHtml(
+      options.tokenUrl,
+    )}</code>: your user id, email and name are signed in it, and never put in the page's settings, so nobody can claim to be someone else by editing them. Logged out, the page does not boot the Messenger; logging out shuts it down.</p><p data-intercom-demo="loading">Asking the app for a Messenger token…</p><p><a href="/">Back</a></p>`,
+    `<script defer src="/intercom.js" data-app-id="${escapeHtml(options.appId)}" data-widget="${escapeHtml(
+      options.widgetUrl,
+    )}" data-token-url="${escapeHtml(options.tokenUrl)}"></script>`,
+  )
+}

@@ -227,6 +227,47 @@ describe('Zendesk and Discourse with real credentials', () => {
   })
 })
 
+describe('Intercom with real credentials', () => {
+  const INTERCOM = {
+    INTERCOM_MESSENGER_SECRET: 'intercom-messenger-secret-0123456789abcdef',
+    INTERCOM_APP_ID: 'abc12xyz',
+  }
+
+  it('is refused without the flag, named with its variables and never its secret', async () => {
+    const error = await startDemo({
+      port: 0,
+      real: realVendorsFromEnv(INTERCOM),
+      demoLoginWithRealVendors: false,
+    }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(UnsafeDemoLoginError)
+    const message = (error as Error).message
+    expect(message).toContain('Intercom (INTERCOM_MESSENGER_SECRET + INTERCOM_APP_ID)')
+    expect(message).not.toContain(INTERCOM.INTERCOM_MESSENGER_SECRET)
+  })
+
+  it('loads the real Messenger under a CSP that names Intercom’s hosts, and starts no simulator for it', async () => {
+    const demo = await startDemo({
+      port: 0,
+      real: realVendorsFromEnv(INTERCOM),
+      demoLoginWithRealVendors: true,
+      onEvent: () => {},
+    })
+    try {
+      expect(demo.realVendors).toEqual(['Intercom'])
+      expect(demo.simulators.intercom).toBeUndefined()
+      const page = await fetch(`${demo.url}/intercom`)
+      const csp = page.headers.get('content-security-policy') ?? ''
+      expect(csp).toContain("script-src 'self' https://app.intercom.io https://widget.intercom.io")
+      expect(csp).toContain("connect-src 'self' https://*.intercom.io wss://*.intercom.io")
+      expect(await page.text()).toContain(
+        'data-widget="https://widget.intercom.io/widget/abc12xyz"',
+      )
+    } finally {
+      await demo.close()
+    }
+  })
+})
+
 describe('the demo with simulators only', () => {
   it('starts without the flag, and no page carries the warning', async () => {
     vi.stubEnv(DEMO_LOGIN_FLAG, undefined)
@@ -234,7 +275,16 @@ describe('the demo with simulators only', () => {
     try {
       expect(demo.realVendors).toEqual([])
       expect(Object.keys(demo.simulators).sort()).toEqual(
-        ['bettermode', 'comm100', 'komo', 'konnec', 'kustomer', 'zendesk', 'discourse'].sort(),
+        [
+          'bettermode',
+          'comm100',
+          'komo',
+          'konnec',
+          'kustomer',
+          'zendesk',
+          'discourse',
+          'intercom',
+        ].sort(),
       )
       for (const path of ['/login?returnTo=%2F', '/']) {
         const html = await (await fetch(`${demo.url}${path}`)).text()

@@ -268,6 +268,31 @@ describe('the demo: every successful flow leaks nothing', () => {
     expectNothingLeaked()
   })
 
+  it('Intercom: the token endpoint answers, the Messenger verifies the boot, nothing is logged with the token', async () => {
+    for (const [, demo] of DEMOS()) {
+      const client = await loggedIn(demo)
+      const response = await client.request(`${demo.url}/sso/intercom/token`, {
+        method: 'POST',
+        headers: { origin: demo.url, 'sec-fetch-site': 'same-origin' },
+      })
+      expect(response.status).toBe(200)
+      const { token } = (await response.json()) as { token: string }
+      const booted = await fetch(`${demo.simulators.intercom}/messenger/web/ping`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ app_id: 'demo-app', intercom_user_jwt: token }),
+      })
+      expect(booted.status).toBe(200)
+      const refused = await hit(client, `${demo.url}/sso/intercom/token`, {
+        method: 'POST',
+        headers: { origin: 'https://evil.example' },
+      })
+      expect(refused.status).toBe(403)
+    }
+    expect(captured.logs.some((l) => l.includes('"vendor":"intercom"'))).toBe(true)
+    expectNothingLeaked()
+  })
+
   it('Comm100 and Bettermode logout run through the app and leave nothing behind', async () => {
     for (const [, demo] of DEMOS()) {
       const client = await loggedIn(demo)
