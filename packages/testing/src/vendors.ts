@@ -2,6 +2,7 @@ import type { TokenRules } from './claims'
 import { bettermodeToken } from './simulators/bettermode/verify'
 import { comm100Token } from './simulators/comm100/verify'
 import { intercomToken } from './simulators/intercom/verify'
+import { featurebaseToken } from './simulators/featurebase/verify'
 import { komoToken } from './simulators/komo/verify'
 import { kustomerToken } from './simulators/kustomer/verify'
 import { zendeskToken } from './simulators/zendesk/verify'
@@ -19,18 +20,19 @@ export const VENDORS = {
   zendesk: { name: 'Zendesk', token: zendeskToken },
   discourse: { name: 'Discourse' },
   intercom: { name: 'Intercom', token: intercomToken },
+  featurebase: { name: 'Featurebase', token: featurebaseToken },
 } as const satisfies Record<string, { readonly name: string; readonly token?: TokenRules }>
 
 /**
  * The vendors a simulator can stand in for:
- * `'komo' | 'kustomer' | 'konnec' | 'comm100' | 'bettermode' | 'zendesk' | 'discourse' | 'intercom'`.
+ * `'komo' | 'kustomer' | 'konnec' | 'comm100' | 'bettermode' | 'zendesk' | 'discourse' | 'intercom' | 'featurebase'`.
  */
 export type SimulatorVendor = keyof typeof VENDORS
 
 /**
  * The vendors whose tokens are JWTs the vendor verifies itself (Konnec uses an API instead,
  * Discourse a signed payload — see `verifyDiscoursePayload`):
- * `'komo' | 'kustomer' | 'comm100' | 'bettermode' | 'zendesk' | 'intercom'`.
+ * `'komo' | 'kustomer' | 'comm100' | 'bettermode' | 'zendesk' | 'intercom' | 'featurebase'`.
  */
 export type TokenVendor = {
   [K in SimulatorVendor]: (typeof VENDORS)[K] extends { readonly token: TokenRules } ? K : never

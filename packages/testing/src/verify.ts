@@ -196,6 +196,8 @@ export async function importVendorKey(
  *   `iat` within ±180 s, `exp` when present, `external_id` a string, `role` user|agent|admin.
  * - intercom: `user_id` a non-empty string, `email`/`name` and every other attribute strings,
  *   `exp` in the future when present.
+ * - featurebase: `email` or `userId`, `exp` when present, `profilePicture` https, `iat` not in
+ *   the future.
  *
  * @example
  * ```ts

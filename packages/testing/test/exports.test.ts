@@ -40,9 +40,10 @@ describe('the public barrel', () => {
       | 'zendesk'
       | 'discourse'
       | 'intercom'
+      | 'featurebase'
     >()
     expectTypeOf<TokenVendor>().toEqualTypeOf<
-      'komo' | 'kustomer' | 'comm100' | 'bettermode' | 'zendesk' | 'intercom'
+      'komo' | 'kustomer' | 'comm100' | 'bettermode' | 'zendesk' | 'intercom' | 'featurebase'
     >()
     expectTypeOf<VendorTokenErrorCode>().toEqualTypeOf<
       | 'malformed'

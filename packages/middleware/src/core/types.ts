@@ -12,6 +12,7 @@ export type VendorId =
   | 'zendesk'
   | 'discourse'
   | 'intercom'
+  | 'featurebase'
   | (string & {})
 
 /** The signed-in user of your app, as `getUser` returns it. */
