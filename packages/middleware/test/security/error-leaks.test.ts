@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   ALICE,
   INTERCOM_SECRET,
+  },
+  {
+  FEATUREBASE_SECRET,
   KONNEC,
   type KonnecApi,
   type KonnecFaultSpec,
@@ -84,6 +87,23 @@ const SCENARIOS: Scenario[] = [
     code: 'ERR_SSO_GET_USER_FAILED',
   },
   {
+    what: 'an unverified email (Featurebase portal)',
+    path: `/sso/featurebase/login?return_to=${encodeURIComponent(`https://evil.com/?${ALICE.email}`)}`,
+    user: BOB,
+    code: 'ERR_SSO_EMAIL_UNVERIFIED',
+  },
+  {
+    what: 'a repeated return_to (Featurebase)',
+    path: `/sso/featurebase/login?return_to=${encodeURIComponent(ALICE.email)}&return_to=x`,
+    code: 'ERR_SSO_BAD_REQUEST',
+  },
+  {
+    what: 'a user without an email (Featurebase)',
+    path: '/sso/featurebase/login',
+    user: { id: 'user-no-email-3', name: 'No Mail' } as SsoUser,
+    code: 'ERR_SSO_USER_INVALID',
+  },
+  {
     what: 'getUser throwing',
     path: '/sso/bettermode/login',
     user: 'throw',
@@ -129,6 +149,9 @@ function secrets(): string[] {
   return [
     ...Object.values(SECRETS),
     INTERCOM_SECRET,
+  },
+  {
+    FEATUREBASE_SECRET,
     KONNEC.apiKey,
     ...TENANTS.flatMap((t) => [...Object.values(t.secrets), t.konnec.apiKey]),
     SHORT_SECRET,

@@ -164,7 +164,7 @@ for (const host of HOSTS) {
           'komo with RS256, kustomer with exp, comm100 with an endpoint, bettermode with a default redirect',
           () => [
             komo({ privateKey: RSA_PRIVATE_PEM, algorithm: 'RS256' }),
-            ...fixtureVendors(upstream).filter((v) => v.id === 'konnec'),
+            ...fixtureVendors(upstream).filter((v) => v.id === 'konnec' || v.id === 'featurebase'),
             kustomer({
               secret: SECRETS.kustomer,
               allowedHosts: KUSTOMER_HOSTS,
@@ -201,6 +201,18 @@ for (const host of HOSTS) {
         ['comm100 login', 'GET', `/sso/comm100/login?redirect_url=${comm100Target}&RelayState=r`],
         ['bettermode login', 'GET', '/sso/bettermode/login?referrer_uri=%2Fspaces'],
         ['bettermode login without referrer', 'GET', '/sso/bettermode/login'],
+        [
+          'featurebase login',
+          'GET',
+          `/sso/featurebase/login?return_to=${encodeURIComponent('https://acme.featurebase.app/p/1')}`,
+        ],
+        [
+          'featurebase login with a foreign return_to',
+          'GET',
+          `/sso/featurebase/login?return_to=${encodeURIComponent('https://evil.com/')}`,
+        ],
+        ['featurebase token (same-origin browser)', 'POST', '/sso/featurebase/token', SAME_ORIGIN],
+        ['featurebase token (server-side caller)', 'POST', '/sso/featurebase/token'],
       ]
       it.each([
         ['jwt', 'token', JWT_PATTERN],

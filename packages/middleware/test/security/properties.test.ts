@@ -12,6 +12,9 @@ import {
   DISCOURSE_SECRET,
   INTERCOM_SECRET,
   discourseRequest,
+  FEATUREBASE_HOSTS,
+  FEATUREBASE_PORTAL,
+  FEATUREBASE_SECRET,
   SECRETS,
   startKonnec,
   TENANTS,
@@ -51,7 +54,13 @@ const FIXTURE_SECRETS: Record<string, string> = {
   zendesk: ZENDESK_SECRETS.endUsers,
   discourse: DISCOURSE_SECRET,
   intercom: INTERCOM_SECRET,
+  featurebase: FEATUREBASE_SECRET,
 }
+
+/** Where Featurebase's `return_to` may point besides `portalUrl` itself (allow-list syntax). */
+const FEATUREBASE_RETURN_HOSTS = [new URL(FEATUREBASE_PORTAL).hostname, ...FEATUREBASE_HOSTS]
+const featurebaseReturnAllowed = (value: string) =>
+  URL.canParse(value) && isAllowedDestination(new URL(value), FEATUREBASE_RETURN_HOSTS)
 
 const NUM_RUNS = 200
 const KONNEC_TIMEOUT_MS = 150
@@ -157,7 +166,15 @@ const LEGIT: Record<string, string[]> = {
   trackingToken: ['tracking-1'],
   RelayState: ['relay-1'],
   // Zendesk's remote login URL.
-  return_to: ['https://acme.zendesk.com/hc/requests/1', '/hc', 'https://help.acme.com/hc'],
+  // Featurebase's portal login button (the portal, a custom domain, the loopback simulator).
+  return_to: [
+    'https://acme.zendesk.com/hc/requests/1',
+    '/hc',
+    'https://help.acme.com/hc',
+    'https://acme.featurebase.app/p/dark-mode',
+    'https://feedback.acme.com/roadmap',
+    'http://127.0.0.1:4111/p/1',
+  ],
   brand_id: ['360001234567', '7'],
   locale_id: ['1176'],
   timestamp: ['1736942400'],
@@ -495,6 +512,14 @@ function judge(route: Route, plan: UserPlan, out: Outcome, config: Configured): 
     }
     tokens.push(...found.map((t) => t.value))
     sig = url.searchParams.get('sig')
+    // Featurebase: the return_to riding along is portalUrl or a configured place, never foreign.
+    if (route.vendor === 'featurebase' && found.length > 0) {
+      const returnTo = url.searchParams.getAll('return_to')
+      const kept = returnTo[0]
+      if (returnTo.length !== 1) problems.push(`${returnTo.length} return_to parameters`)
+      else if (kept !== FEATUREBASE_PORTAL && !featurebaseReturnAllowed(kept as string))
+        problems.push(`a foreign return_to survived: ${kept}`)
+    }
   }
   // A token in a page only as a form-POST page carries it: the one form's jwt field.
   if (out.body.includes('<form')) {
@@ -534,6 +559,9 @@ function judge(route: Route, plan: UserPlan, out: Outcome, config: Configured): 
       if (claims.email !== (user.email || undefined)) problems.push('the token names another email')
     } else if (claims.email !== user.email) problems.push('the token names another email')
     if ((route.vendor === 'komo' || route.vendor === 'bettermode') && claims.sub !== user.id) {
+      problems.push('the token names another user')
+    }
+    if (route.vendor === 'featurebase' && claims.userId !== user.id) {
       problems.push('the token names another user')
     }
     const secret = config.secret(route.vendor)

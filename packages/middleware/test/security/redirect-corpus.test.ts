@@ -11,6 +11,10 @@ import {
   DISCOURSE_NONCE,
   discourseRequest,
   discourseSig,
+  FEATUREBASE_HOSTS,
+  FEATUREBASE_JWT_URL,
+  FEATUREBASE_PORTAL,
+  FEATUREBASE_SECRET,
   FORUM_RETURN_URL,
   FORUM_URL,
   type KonnecApi,
@@ -573,6 +577,106 @@ function zendeskReturnToSuite(mount: Mount) {
   })
 }
 
+/** Where Featurebase's `return_to` may point (the fixture's portal and allowedHosts), allow-list syntax. */
+const FEATUREBASE_RETURN_HOSTS = [new URL(FEATUREBASE_PORTAL).hostname, ...FEATUREBASE_HOSTS]
+
+/**
+ * Featurebase's `return_to` through every class: the token always goes to the configured
+ * portal's JWT endpoint; `return_to` rides along only when it is an https URL (or the configured
+ * loopback origin) on the portal or allowedHosts, as the WHATWG parser writes what was sent;
+ * anything else becomes `portalUrl`. A foreign `return_to` never survives, logged in or out.
+ */
+function featurebaseReturnToSuite(mount: Mount) {
+  const parsed = (value: string) => {
+    try {
+      return new URL(value).href
+    } catch {
+      return undefined
+    }
+  }
+  describe(`${mount.label}return_to (featurebase): a foreign return_to never survives, it becomes portalUrl`, () => {
+    const classes = redirectCorpus(
+      {
+        exact: FEATUREBASE_HOSTS[0] as string,
+        suffix: 'featurebase.app',
+        sub: new URL(FEATUREBASE_PORTAL).hostname,
+        loopback: FEATUREBASE_HOSTS[2] as string,
+      },
+      'return_to',
+    )
+    const target = (kase: Case) =>
+      `${mount.base}/featurebase/login?${kase.query ?? `return_to=${encodeURIComponent(kase.value)}`}`
+    // Only a broken query or a value over the 4,096-character bound may be refused.
+    const refusable = (kase: Case) => kase.query !== undefined || kase.value.length > 4096
+
+    async function loggedIn(kase: Case): Promise<string[]> {
+      const on = mount.app()
+      const reply = await send(on.port, { path: target(kase) })
+      const problems = invariants(reply, on, [FEATUREBASE_PORTAL])
+      if (reply.status !== 302) {
+        if (!refusable(kase) || !isRefusal(reply, REDIRECT_CODES))
+          problems.push(`expected the redirect, got ${reply.status} ${errorCode(reply.body)}`)
+        return problems
+      }
+      const url = new URL(header(reply, 'location') ?? '', on.url)
+      if (`${url.origin}${url.pathname}` !== FEATUREBASE_JWT_URL)
+        problems.push(`the token went to ${url.origin}${url.pathname}`)
+      const jwts = url.searchParams.getAll('jwt')
+      if (jwts.length !== 1) problems.push(`${jwts.length} jwt parameters`)
+      else problems.push(...(await signedBy(jwts[0] as string, FEATUREBASE_SECRET, [])))
+      const kept = url.searchParams.getAll('return_to')
+      if (kept.length !== 1) return [...problems, `${kept.length} return_to parameters`]
+      const returnTo = kept[0] as string
+      if (returnTo !== FEATUREBASE_PORTAL) {
+        let ours = false
+        try {
+          ours =
+            isUnambiguousAbsolute(returnTo) &&
+            isAllowedDestination(new URL(returnTo), FEATUREBASE_RETURN_HOSTS)
+        } catch {}
+        if (!ours) problems.push(`forwarded a foreign return_to ${show(returnTo)}`)
+        if (kase.expect === 'refuse')
+          problems.push(`kept a return_to it must replace ${show(returnTo)}`)
+        if (kase.query === undefined && returnTo !== parsed(kase.value))
+          problems.push(`forwarded ${show(returnTo)}, not what was sent`)
+      }
+      if (kase.expect === 'allow' && kase.query === undefined && returnTo !== parsed(kase.value))
+        problems.push(`a legitimate return_to became ${show(returnTo)}`)
+      return problems
+    }
+
+    async function loggedOut(kase: Case): Promise<string[]> {
+      const on = mount.app()
+      const path = target(kase)
+      const reply = await send(on.port, { path })
+      const problems = invariants(reply, on, [])
+      const location = header(reply, 'location')
+      const login = location === undefined ? undefined : new URL(location, on.url)
+      const toLogin = reply.status === 302 && login?.pathname === '/login'
+      if (!toLogin && !(refusable(kase) && isRefusal(reply, REDIRECT_CODES)))
+        problems.push(`expected the login page, got ${reply.status} ${location ?? ''}`)
+      // Rule 2 caps returnTo at 2,048 characters; a longer target comes back without its query.
+      const roundTrip = path.length <= 2048 ? path : path.slice(0, path.indexOf('?'))
+      if (toLogin && login?.searchParams.get('returnTo') !== roundTrip)
+        problems.push('returnTo is not the request target')
+      return problems
+    }
+
+    for (const cls of classes) {
+      const cases = mount.pick(cls.cases)
+      const n = counted(cases, cls.cases)
+      it(`${cls.name}: ${n} — logged in`, async () => {
+        mount.app().getUser = () => ALICE
+        expect(await runClass(cases, loggedIn)).toEqual([])
+      })
+      it(`${cls.name}: ${n} — logged out, a login redirect with the route as returnTo`, async () => {
+        mount.app().getUser = () => null
+        expect(await runClass(cases, loggedOut)).toEqual([])
+      })
+    }
+  })
+}
+
 /**
  * Discourse's `return_sso_url` through every class, each payload signed correctly with the
  * forum's secret, so only the allow-list can stop it: a payload goes back only to
@@ -795,6 +899,7 @@ for (const spec of absoluteSpecs(STATIC)) absoluteSuite(spec, STATIC)
 referrerSuite(STATIC)
 zendeskReturnToSuite(STATIC)
 discourseReturnSuite(STATIC)
+featurebaseReturnToSuite(STATIC)
 
 describe('returnTo: the login redirect the middleware builds is always a safe relative path', () => {
   returnToSuite(STATIC)
@@ -837,6 +942,7 @@ for (const mount of TENANT_MOUNTS) {
     referrerSuite(mount)
     zendeskReturnToSuite(mount)
     discourseReturnSuite(mount)
+    featurebaseReturnToSuite(mount)
     describe('returnTo', () => returnToSuite(mount))
   })
 }
