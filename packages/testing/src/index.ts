@@ -70,6 +70,17 @@ export type {
 } from './simulators/intercom/boot'
 export { intercomUserHash, verifyIntercomUserHash } from './simulators/intercom/verify'
 export { intercomWidgetPath, intercomWidgetSource } from './simulators/intercom/widget'
+export { featurebaseSimulator } from './simulators/featurebase'
+export type {
+  FeaturebaseSimulator,
+  FeaturebaseSimulatorOptions,
+  FeaturebaseUser,
+} from './simulators/featurebase'
+export {
+  featurebaseSdkBootPath,
+  featurebaseSdkPath,
+  featurebaseSdkSource,
+} from './simulators/featurebase/sdk'
 export { zendeskSimulator } from './simulators/zendesk'
 export type {
   ZendeskConfiguration,

@@ -6,8 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   ALICE,
   INTERCOM_SECRET,
-  },
-  {
   FEATUREBASE_SECRET,
   KONNEC,
   type KonnecApi,
@@ -149,8 +147,6 @@ function secrets(): string[] {
   return [
     ...Object.values(SECRETS),
     INTERCOM_SECRET,
-  },
-  {
     FEATUREBASE_SECRET,
     KONNEC.apiKey,
     ...TENANTS.flatMap((t) => [...Object.values(t.secrets), t.konnec.apiKey]),
