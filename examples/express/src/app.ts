@@ -4,6 +4,7 @@ import {
   comm100,
   discourse,
   intercom,
+  featurebase,
   isSafeRelativePath,
   komo,
   konnec,
@@ -17,6 +18,8 @@ import express, { type Request } from 'express'
 import session from 'express-session'
 import {
   type DemoUser,
+  FEATUREBASE_BOOT_SCRIPT,
+  featurebasePage,
   homePage,
   INTERCOM_PAGE_SCRIPT,
   intercomPage,
@@ -56,6 +59,19 @@ export interface DemoVendors {
   discourse: { secret: string; discourseUrl: string; startUrl: string }
   /** Intercom: the Messenger API secret, the app id, and where the Messenger script comes from. */
   intercom: { secret: string; appId: string; widgetOrigin: string }
+  /**
+   * Featurebase: the portal (its "SSO URL" is `/sso/featurebase/login`) and the SDK the demo's
+   * `/featurebase` page boots with a token from `/sso/featurebase/token`.
+   */
+  featurebase: {
+    secret: string
+    portalUrl: string
+    allowedHosts?: string[]
+    /** The SDK script's URL and the organisation it boots (`appId`). */
+    sdkUrl: string
+    appId: string
+    startUrl: string
+  }
 }
 
 export interface DemoAppOptions {
@@ -124,6 +140,11 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
       : []),
     discourse({ secret: v.discourse.secret, discourseUrl: v.discourse.discourseUrl }),
     intercom({ secret: v.intercom.secret }),
+    featurebase({
+      secret: v.featurebase.secret,
+      portalUrl: v.featurebase.portalUrl,
+      allowedHosts: v.featurebase.allowedHosts,
+    }),
   ] as Vendor<Request>[]
 
   const links: VendorLink[] = [
@@ -163,6 +184,16 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
       name: 'Intercom',
       href: '/intercom',
       note: 'the Messenger, booted with a JWT this app signs (your user id and email are never in the page)',
+    },
+    {
+      name: 'Featurebase',
+      href: v.featurebase.startUrl,
+      note: "the feedback portal's Log in button (its SSO URL, /sso/featurebase/login)",
+    },
+    {
+      name: 'Featurebase widget',
+      href: '/featurebase',
+      note: "Featurebase's SDK on a page of this app, booted with a token from /sso/featurebase/token",
     },
   ]
 
@@ -229,6 +260,35 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
   })
   app.get('/intercom.js', (_req, res) => {
     res.set('Cache-Control', 'no-cache').type('text/javascript').send(INTERCOM_PAGE_SCRIPT)
+  })
+  // The SDK page allows scripts and fetches from the app and the SDK's origin only.
+  const featurebaseOrigin = new URL(v.featurebase.sdkUrl).origin
+  const featurebaseCsp = [
+    "default-src 'none'",
+    `script-src 'self' ${featurebaseOrigin}`,
+    `connect-src 'self' ${featurebaseOrigin}`,
+    `frame-src ${featurebaseOrigin}`,
+    "style-src 'unsafe-inline'",
+    "img-src 'self' https: data:",
+    "form-action 'self'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ')
+  app.get('/featurebase', (req, res) => {
+    res
+      .set('Content-Security-Policy', featurebaseCsp)
+      .type('html')
+      .send(
+        featurebasePage(
+          req.session.user ?? null,
+          v.featurebase.sdkUrl,
+          v.featurebase.appId,
+          '/sso/featurebase/token',
+        ),
+      )
+  })
+  app.get('/featurebase.js', (_req, res) => {
+    res.type('text/javascript').set('Cache-Control', 'no-cache').send(FEATUREBASE_BOOT_SCRIPT)
   })
   app.get('/login', (req, res) => {
     const returnTo =

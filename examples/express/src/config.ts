@@ -17,6 +17,8 @@ export interface RealVendors {
   discourse?: { secret: string; discourseUrl: string }
   /** Intercom: the Messenger API secret (Settings › Messenger › Security) and the app id. */
   intercom?: { secret: string; appId: string }
+  /** Featurebase: the JWT secret, the portal, and the organisation the SDK boots. */
+  featurebase?: { secret: string; portalUrl: string; allowedHosts?: string[]; appId: string }
 }
 
 /** The vendors, as people name them (for messages and pages). */
@@ -29,6 +31,7 @@ export const VENDOR_NAMES: Record<keyof RealVendors, string> = {
   zendesk: 'Zendesk',
   discourse: 'Discourse',
   intercom: 'Intercom',
+  featurebase: 'Featurebase',
 }
 
 /** The variables that make each vendor real (names only: messages never hold a value). */
@@ -41,6 +44,7 @@ const REAL_VARIABLES: Record<keyof RealVendors, string> = {
   zendesk: 'ZENDESK_SUBDOMAIN + ZENDESK_JWT_SECRET',
   discourse: 'DISCOURSE_CONNECT_SECRET + DISCOURSE_URL',
   intercom: 'INTERCOM_MESSENGER_SECRET + INTERCOM_APP_ID',
+  featurebase: 'FEATUREBASE_JWT_SECRET + FEATUREBASE_PORTAL_URL + FEATUREBASE_APP_ID',
 }
 
 /**
@@ -128,6 +132,15 @@ export function realVendorsFromEnv(env: NodeJS.ProcessEnv): RealVendors {
   }
   if (env.INTERCOM_MESSENGER_SECRET && env.INTERCOM_APP_ID) {
     real.intercom = { secret: env.INTERCOM_MESSENGER_SECRET, appId: env.INTERCOM_APP_ID }
+  }
+  if (env.FEATUREBASE_JWT_SECRET && env.FEATUREBASE_PORTAL_URL && env.FEATUREBASE_APP_ID) {
+    const hosts = list(env.FEATUREBASE_ALLOWED_HOSTS)
+    real.featurebase = {
+      secret: env.FEATUREBASE_JWT_SECRET,
+      portalUrl: env.FEATUREBASE_PORTAL_URL,
+      appId: env.FEATUREBASE_APP_ID,
+      ...(hosts.length ? { allowedHosts: hosts } : {}),
+    }
   }
   return real
 }

@@ -7,6 +7,7 @@ import {
   comm100Simulator,
   discourseSimulator,
   intercomSimulator,
+  featurebaseSimulator,
   komoSimulator,
   konnecSimulator,
   kustomerSimulator,
@@ -34,6 +35,7 @@ export interface DemoOptions {
    * First port of the simulators, Komo's hub; the others follow (Kustomer, Konnec, Comm100,
    * Bettermode), then the tenants' communities (Acme, Globex), then Zendesk (one account, both
    * SSO configurations), Discourse and Intercom. (default: `0`, any free ports)
+   * SSO configurations) and Discourse; Featurebase is base + 11. (default: `0`, any free ports)
    */
   simulatorPortBase?: number
   /** Real vendors (from the environment by default). */
@@ -63,6 +65,7 @@ export interface RunningDemo {
     zendesk?: ReturnType<typeof zendeskSimulator>
     discourse?: ReturnType<typeof discourseSimulator>
     intercom?: ReturnType<typeof intercomSimulator>
+    featurebase?: ReturnType<typeof featurebaseSimulator>
   }
   /**
    * The tenant table (each tenant's secret and community URL, as the app's database would hold
@@ -274,6 +277,30 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
         secret: s,
         appId,
         widgetOrigin: await start('intercom', sims.intercom, 9),
+      }
+    }
+
+    if (real.featurebase) {
+      vendors.featurebase = {
+        ...real.featurebase,
+        sdkUrl: 'https://do.featurebase.app/js/sdk.js',
+        startUrl: real.featurebase.portalUrl,
+      }
+    } else {
+      const s = secret()
+      const appId = 'demo-feedback'
+      sims.featurebase = featurebaseSimulator({
+        secret: s,
+        loginUrl: route('/featurebase/login'),
+        appId,
+      })
+      const origin = await start('featurebase', sims.featurebase, 11)
+      vendors.featurebase = {
+        secret: s,
+        portalUrl: origin,
+        sdkUrl: `${origin}/js/sdk.js`,
+        appId,
+        startUrl: `${origin}/`,
       }
     }
 

@@ -211,3 +211,53 @@ export function intercomPage(
     )}" data-token-url="${escapeHtml(options.tokenUrl)}"></script>`,
   )
 }
+
+/**
+ * The Featurebase SDK page: a widget the SDK draws, booted with the token this app issues. The
+ * page runs no inline script: its CSP allows scripts from the app (`/featurebase.js`, the boot
+ * code) and the SDK's origin, and fetches to the app and that origin only.
+ */
+export function featurebasePage(
+  user: DemoUser | null,
+  sdkUrl: string,
+  appId: string,
+  tokenUrl: string,
+): string {
+  return layout(
+    'Featurebase',
+    `<h1>Featurebase widget</h1>${whoIsSignedIn(user, '/featurebase')}<p>Below, Featurebase's SDK (here the local simulator's) draws its widget. Before booting it, this page asks <code>${escapeHtml(
+      tokenUrl,
+    )}</code> for a token: logged in, it passes the token as <code>featurebaseJwt</code> to <code>Featurebase('boot', …)</code> and the widget shows you as the signed-in user; logged out, the SDK boots anonymously.</p><div class="card" data-featurebase-widget></div><p><a href="/">Back</a></p>`,
+    `<script src="/featurebase.js" defer data-sdk="${escapeHtml(sdkUrl)}" data-app-id="${escapeHtml(
+      appId,
+    )}" data-token-url="${escapeHtml(tokenUrl)}"></script>`,
+  )
+}
+
+/**
+ * The Featurebase page's one script, served by the app (no inline script under the page's CSP):
+ * Featurebase's snippet (the queue), the token from the app, then the SDK.
+ */
+export const FEATUREBASE_BOOT_SCRIPT = `(function (w, d) {
+  'use strict';
+  var me = d.currentScript;
+  var sdk = me.getAttribute('data-sdk');
+  var appId = me.getAttribute('data-app-id');
+  var tokenUrl = me.getAttribute('data-token-url');
+  // Featurebase's snippet: calls queue until the SDK loads and replays them.
+  if (typeof w.Featurebase !== 'function') {
+    w.Featurebase = function () { (w.Featurebase.q = w.Featurebase.q || []).push(arguments); };
+  }
+  fetch(tokenUrl, { method: 'POST', credentials: 'same-origin' })
+    .then(function (res) { return res.ok ? res.json() : null; })
+    .then(function (body) {
+      var settings = { appId: appId };
+      if (body && typeof body.token === 'string') settings.featurebaseJwt = body.token;
+      w.Featurebase('boot', settings);
+    }, function () { w.Featurebase('boot', { appId: appId }); });
+  var script = d.createElement('script');
+  script.id = 'featurebase-sdk';
+  script.src = sdk;
+  d.head.appendChild(script);
+})(window, document);
+`

@@ -18,7 +18,9 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [key, value] of Object.entries(process.env)) {
     if (
-      !/^(KOMO|KUSTOMER|KONNEC|COMM100|BETTERMODE|ZENDESK|DISCOURSE)_/.test(key) &&
+      !/^(KOMO|KUSTOMER|KONNEC|COMM100|BETTERMODE|ZENDESK|DISCOURSE|INTERCOM|FEATUREBASE)_/.test(
+        key,
+      ) &&
       key !== DEMO_LOGIN_FLAG
     )
       env[key] = value
@@ -305,5 +307,64 @@ describe('the demo with simulators only', () => {
     expect(html).not.toContain(WARNING)
     expect(run.stderr).not.toContain('WARNING')
     expect(run.stdout).toMatch(/komo simulator on http:\/\/127\.0\.0\.1:\d+/)
+  })
+})
+
+describe('Featurebase with real credentials', () => {
+  const FEATUREBASE = {
+    FEATUREBASE_JWT_SECRET: 'featurebase-real-secret-0123456789abcdef',
+    FEATUREBASE_PORTAL_URL: 'https://acme.featurebase.app',
+    FEATUREBASE_APP_ID: 'acme',
+    FEATUREBASE_ALLOWED_HOSTS: 'feedback.acme.com',
+  }
+
+  it('is refused without the flag, named with its variables', async () => {
+    const error = await startDemo({
+      port: 0,
+      real: realVendorsFromEnv(FEATUREBASE),
+      demoLoginWithRealVendors: false,
+    }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(UnsafeDemoLoginError)
+    const message = (error as Error).message
+    expect(message).toContain(
+      'Featurebase (FEATUREBASE_JWT_SECRET + FEATUREBASE_PORTAL_URL + FEATUREBASE_APP_ID)',
+    )
+    expect(message).not.toContain(FEATUREBASE.FEATUREBASE_JWT_SECRET)
+  })
+
+  it('points the route, the link and the SDK page at the real portal, and starts no simulator for it', async () => {
+    const demo = await startDemo({
+      port: 0,
+      real: realVendorsFromEnv(FEATUREBASE),
+      demoLoginWithRealVendors: true,
+      onEvent: () => {},
+    })
+    try {
+      expect(demo.realVendors).toEqual(['Featurebase'])
+      expect(demo.simulators.featurebase).toBeUndefined()
+      expect(await (await fetch(demo.url)).text()).toContain('href="https://acme.featurebase.app"')
+      const page = await fetch(`${demo.url}/featurebase`)
+      expect(page.headers.get('content-security-policy')).toContain(
+        "script-src 'self' https://do.featurebase.app",
+      )
+      expect(await page.text()).toContain('data-sdk="https://do.featurebase.app/js/sdk.js"')
+      const login = await fetch(`${demo.url}/login`, {
+        method: 'POST',
+        body: new URLSearchParams({ email: 'ada@example.com', name: 'Ada', returnTo: '/' }),
+        redirect: 'manual',
+      })
+      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
+      const sso = await fetch(
+        `${demo.url}/sso/featurebase/login?return_to=${encodeURIComponent('https://feedback.acme.com/p/1')}`,
+        { headers: { cookie }, redirect: 'manual' },
+      )
+      const location = new URL(sso.headers.get('location') ?? '')
+      expect(`${location.origin}${location.pathname}`).toBe(
+        'https://acme.featurebase.app/api/v1/auth/access/jwt',
+      )
+      expect(location.searchParams.get('return_to')).toBe('https://feedback.acme.com/p/1')
+    } finally {
+      await demo.close()
+    }
   })
 })
