@@ -124,7 +124,7 @@ describe('featurebaseSimulator: the portal', () => {
     expect(sim.events.at(-1)?.type).toBe('signed-in')
   })
 
-  it.each([
+  it.each<[string, number, string, () => Promise<string>]>([
     ['a wrong secret', 401, 'bad_signature', () => sign(claims(), OTHER_SECRET)],
     ['HS512', 401, 'wrong_algorithm', () => sign(claims(), SECRET, 'HS512')],
     ['alg none', 401, 'wrong_algorithm', async () => unsigned(claims())],
@@ -152,7 +152,7 @@ describe('featurebaseSimulator: the portal', () => {
       'admin_sso_forbidden',
       () => sign(claims({ email: 'owner@ACME.example' })),
     ],
-  ] as const)('refuses %s with %i %s and no session', async (_, status, code, token) => {
+  ])('refuses %s with %i %s and no session', async (_, status, code, token) => {
     const sim = setup()
     const portal = await start(sim)
     const jar = new CookieJar()
@@ -250,7 +250,7 @@ describe('featurebaseSimulator: the SDK boot endpoint', () => {
     expect(preflight.headers.get('access-control-allow-headers')).toBe('content-type')
   })
 
-  it.each([
+  it.each<[string, number, string, () => Promise<unknown>]>([
     [
       'another appId',
       400,
@@ -280,7 +280,7 @@ describe('featurebaseSimulator: the SDK boot endpoint', () => {
       }),
     ],
     ['a body that is not JSON', 400, 'bad_json', async () => '{'],
-  ] as const)('refuses %s with %i %s', async (_, status, code, body) => {
+  ])('refuses %s with %i %s', async (_, status, code, body) => {
     const sim = setup()
     const portal = await start(sim)
     const response = await boot(portal, await body())

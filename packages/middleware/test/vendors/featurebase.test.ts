@@ -335,7 +335,10 @@ describe('featurebase configuration', () => {
     [{ allowedHosts: ['http://feedback.acme.com'] }, /http is allowed only for loopback/],
     [{ expiresIn: 0 }, /featurebase\(\): `expiresIn` must be a positive whole number/],
     [{ expiresIn: 3601 }, /featurebase\(\): `expiresIn` is capped at 3600/],
-    [{ allowedOrigins: ["not an origin"] }, /featurebase\(\): `allowedOrigins` entries must be origins/],
+    [
+      { allowedOrigins: ['not an origin'] },
+      /featurebase\(\): `allowedOrigins` entries must be origins/,
+    ],
     [{ secret: 'short' }, /featurebase\(\): `secret` is 5 bytes/],
     [{ paths: { logout: '/x' } }, /featurebase\(\{ paths \}\): has no route "logout"/],
   ] as [Partial<FeaturebaseOptions>, RegExp][])('refuses %j at construction', (extra, message) => {
