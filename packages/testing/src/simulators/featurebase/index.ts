@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { readCookie, sessionCookie } from '../../server/cookies'
 import { Refusal, createSimulatorCore } from '../../server/core'
+import { OPEN_CORS, answeredPreflightOrMethod } from '../../server/cors'
 import type { Simulator, SimulatorBaseOptions, SimulatorContext } from '../../server/core'
 import type { SimulatorEvent } from '../../server/events'
 import { html } from '../../server/html'
@@ -58,11 +59,6 @@ export interface FeaturebaseSimulator extends Simulator {
 }
 
 const SESSION_COOKIE = 'featurebase_sim_session'
-const CORS = {
-  'Access-Control-Allow-Origin': '*',
-  'Access-Control-Allow-Methods': 'POST, OPTIONS',
-  'Access-Control-Max-Age': '600',
-}
 
 /**
  * A local Featurebase portal with JWT SSO, and its SDK stand-in.
@@ -169,29 +165,11 @@ export function featurebaseSimulator(options: FeaturebaseSimulatorOptions): Feat
 
   function refuse(ctx: SimulatorContext, status: number, code: string, message: string): void {
     events.push({ type: 'refused', vendor: 'featurebase', at: now(), code, detail: message })
-    sendJson(ctx.res, status, { error: { code, message } }, CORS)
+    sendJson(ctx.res, status, { error: { code, message } }, OPEN_CORS)
   }
 
   async function sdkBoot(ctx: SimulatorContext): Promise<void> {
-    if (ctx.method === 'OPTIONS') {
-      const requested = ctx.req.headers['access-control-request-headers']
-      ctx.res.writeHead(204, {
-        ...CORS,
-        'Access-Control-Allow-Headers': typeof requested === 'string' ? requested : 'Content-Type',
-        Vary: 'Access-Control-Request-Headers',
-      })
-      ctx.res.end()
-      return
-    }
-    if (ctx.method !== 'POST') {
-      sendJson(
-        ctx.res,
-        405,
-        { error: { code: 'method_not_allowed', message: 'Use POST.' } },
-        { ...CORS, Allow: 'POST, OPTIONS' },
-      )
-      return
-    }
+    if (answeredPreflightOrMethod(ctx)) return
     let body: unknown
     try {
       body = await readJsonBody(ctx.req, 32_768)
@@ -219,7 +197,7 @@ export function featurebaseSimulator(options: FeaturebaseSimulatorOptions): Feat
       ctx.res,
       200,
       { user: { userId: user.userId ?? null, email: user.email ?? null, name: user.name ?? null } },
-      CORS,
+      OPEN_CORS,
     )
   }
 

@@ -1,5 +1,6 @@
 import { komoEmbedPath, komoEmbedSource } from '../../komo-embed/embed'
 import { Refusal, createSimulatorCore } from '../../server/core'
+import { OPEN_CORS, answeredPreflightOrMethod } from '../../server/cors'
 import type { Simulator, SimulatorBaseOptions, SimulatorContext } from '../../server/core'
 import type { SimulatorEvent } from '../../server/events'
 import { html } from '../../server/html'
@@ -60,12 +61,6 @@ export interface KomoSimulator extends Simulator {
   readonly contacts: ReadonlyMap<string, KomoContact>
 }
 
-const CORS = {
-  'Access-Control-Allow-Origin': '*',
-  'Access-Control-Allow-Methods': 'POST, OPTIONS',
-  'Access-Control-Max-Age': '600',
-}
-
 /**
  * A local Komo hub: serves the embed SDK and verifies the tokens it sends.
  *
@@ -104,29 +99,11 @@ export function komoSimulator(options: KomoSimulatorOptions): KomoSimulator {
 
   function refuse(ctx: SimulatorContext, status: number, code: string, message: string): void {
     events.push({ type: 'refused', vendor: 'komo', at: now(), code, detail: message })
-    sendJson(ctx.res, status, { error: { code, message } }, CORS)
+    sendJson(ctx.res, status, { error: { code, message } }, OPEN_CORS)
   }
 
   async function verify(ctx: SimulatorContext): Promise<void> {
-    if (ctx.method === 'OPTIONS') {
-      const requested = ctx.req.headers['access-control-request-headers']
-      ctx.res.writeHead(204, {
-        ...CORS,
-        'Access-Control-Allow-Headers': typeof requested === 'string' ? requested : 'Content-Type',
-        Vary: 'Access-Control-Request-Headers',
-      })
-      ctx.res.end()
-      return
-    }
-    if (ctx.method !== 'POST') {
-      sendJson(
-        ctx.res,
-        405,
-        { error: { code: 'method_not_allowed', message: 'Use POST.' } },
-        { ...CORS, Allow: 'POST, OPTIONS' },
-      )
-      return
-    }
+    if (answeredPreflightOrMethod(ctx)) return
     let body: unknown
     try {
       body = await readJsonBody(ctx.req, 32_768)
@@ -164,7 +141,7 @@ export function komoSimulator(options: KomoSimulatorOptions): KomoSimulator {
       sub: String(claims.sub),
       claims,
     })
-    sendJson(ctx.res, 200, { contact }, CORS)
+    sendJson(ctx.res, 200, { contact }, OPEN_CORS)
   }
 
   async function route(ctx: SimulatorContext): Promise<void> {
