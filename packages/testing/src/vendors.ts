@@ -5,6 +5,7 @@ import { intercomToken } from './simulators/intercom/verify'
 import { featurebaseToken } from './simulators/featurebase/verify'
 import { komoToken } from './simulators/komo/verify'
 import { kustomerToken } from './simulators/kustomer/verify'
+import { metabaseToken } from './simulators/metabase/verify'
 import { zendeskToken } from './simulators/zendesk/verify'
 
 /**
@@ -21,11 +22,13 @@ export const VENDORS = {
   discourse: { name: 'Discourse' },
   intercom: { name: 'Intercom', token: intercomToken },
   featurebase: { name: 'Featurebase', token: featurebaseToken },
+  metabase: { name: 'Metabase', token: metabaseToken },
 } as const satisfies Record<string, { readonly name: string; readonly token?: TokenRules }>
 
 /**
  * The vendors a simulator can stand in for:
  * `'komo' | 'kustomer' | 'konnec' | 'comm100' | 'bettermode' | 'zendesk' | 'discourse' | 'intercom' | 'featurebase'`.
+ * `'komo' | 'kustomer' | 'konnec' | 'comm100' | 'bettermode' | 'zendesk' | 'discourse' | 'metabase'`.
  */
 export type SimulatorVendor = keyof typeof VENDORS
 
@@ -33,6 +36,7 @@ export type SimulatorVendor = keyof typeof VENDORS
  * The vendors whose tokens are JWTs the vendor verifies itself (Konnec uses an API instead,
  * Discourse a signed payload — see `verifyDiscoursePayload`):
  * `'komo' | 'kustomer' | 'comm100' | 'bettermode' | 'zendesk' | 'intercom' | 'featurebase'`.
+ * `'komo' | 'kustomer' | 'comm100' | 'bettermode' | 'zendesk' | 'metabase'`.
  */
 export type TokenVendor = {
   [K in SimulatorVendor]: (typeof VENDORS)[K] extends { readonly token: TokenRules } ? K : never

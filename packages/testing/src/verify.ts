@@ -78,7 +78,7 @@ export interface VerifyVendorTokenOptions {
   seenJti?: Set<string>
   /**
    * Refuse tokens whose `iat` is older than this.
-   * (default: `900` for Kustomer, `180` for Zendesk, none otherwise)
+   * (default: `900` for Kustomer, `180` for Zendesk and Metabase, none otherwise)
    */
   maxAgeSeconds?: number
   /** Comm100: the longest `exp - iat` accepted. (default: `1800`) */
@@ -198,6 +198,8 @@ export async function importVendorKey(
  *   `exp` in the future when present.
  * - featurebase: `email` or `userId`, `exp` when present, `profilePicture` https, `iat` not in
  *   the future.
+ * - metabase: `email`, `iat` at most 180 s old, `exp` when present, `first_name`/`last_name`
+ *   strings, `groups` an array of names.
  *
  * @example
  * ```ts

@@ -45,9 +45,17 @@ describe('the public barrel', () => {
       | 'discourse'
       | 'intercom'
       | 'featurebase'
+      | 'metabase'
     >()
     expectTypeOf<TokenVendor>().toEqualTypeOf<
-      'komo' | 'kustomer' | 'comm100' | 'bettermode' | 'zendesk' | 'intercom' | 'featurebase'
+      | 'komo'
+      | 'kustomer'
+      | 'comm100'
+      | 'bettermode'
+      | 'zendesk'
+      | 'intercom'
+      | 'featurebase'
+      | 'metabase'
     >()
     expectTypeOf<VendorTokenErrorCode>().toEqualTypeOf<
       | 'malformed'

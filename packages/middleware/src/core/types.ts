@@ -13,6 +13,7 @@ export type VendorId =
   | 'discourse'
   | 'intercom'
   | 'featurebase'
+  | 'metabase'
   | (string & {})
 
 /** The signed-in user of your app, as `getUser` returns it. */
