@@ -10,6 +10,7 @@ import {
   KONNEC,
   type KonnecApi,
   type KonnecFaultSpec,
+  METABASE_SECRET,
   SECRETS,
   startKonnec,
   TENANTS,
@@ -62,6 +63,17 @@ const SCENARIOS: Scenario[] = [
     path: kustomerTo('https://acme.kustomer.help/login'),
     user: BOB,
     code: 'ERR_SSO_EMAIL_UNVERIFIED',
+  },
+  {
+    what: 'an unverified email (Metabase)',
+    path: '/sso/metabase/login?return_to=%2Fdashboard%2F1',
+    user: BOB,
+    code: 'ERR_SSO_EMAIL_UNVERIFIED',
+  },
+  {
+    what: 'a repeated return_to (Metabase)',
+    path: '/sso/metabase/login?return_to=%2Fa&return_to=%2Fb',
+    code: 'ERR_SSO_BAD_REQUEST',
   },
   {
     what: 'an email over Bettermode’s limit',
@@ -148,6 +160,7 @@ function secrets(): string[] {
     ...Object.values(SECRETS),
     INTERCOM_SECRET,
     FEATUREBASE_SECRET,
+    METABASE_SECRET,
     KONNEC.apiKey,
     ...TENANTS.flatMap((t) => [...Object.values(t.secrets), t.konnec.apiKey]),
     SHORT_SECRET,

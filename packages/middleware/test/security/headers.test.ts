@@ -10,6 +10,7 @@ import {
   intercom,
   komo,
   kustomer,
+  metabase,
   type SsoOptions,
   ssoHandler,
   ssoMiddleware,
@@ -23,6 +24,8 @@ import {
   type KonnecApi,
   KUSTOMER_HOSTS,
   listen,
+  METABASE_SECRET,
+  METABASE_URL,
   RSA_PRIVATE_PEM,
   SECRETS,
   startKonnec,
@@ -161,7 +164,7 @@ for (const host of HOSTS) {
       const CONFIGS: [string, () => Vendor[]][] = [
         ['the fixture vendors', () => fixtureVendors(upstream)],
         [
-          'komo with RS256, kustomer with exp, comm100 with an endpoint, bettermode with a default redirect',
+          'komo with RS256, kustomer with exp, comm100 with an endpoint, bettermode with a default redirect, metabase with groups',
           () => [
             komo({ privateKey: RSA_PRIVATE_PEM, algorithm: 'RS256' }),
             ...fixtureVendors(upstream).filter((v) => v.id === 'konnec' || v.id === 'featurebase'),
@@ -180,6 +183,13 @@ for (const host of HOSTS) {
               secret: SECRETS.bettermode,
               communityUrl: COMMUNITY_URL,
               defaultRedirect: '/welcome',
+            }),
+            metabase({
+              secret: METABASE_SECRET,
+              metabaseUrl: METABASE_URL,
+              expiresIn: 60,
+              allowGroupClaims: true,
+              claims: () => ({ groups: ['Finance'] }),
             }),
           ],
         ],
@@ -213,6 +223,10 @@ for (const host of HOSTS) {
         ],
         ['featurebase token (same-origin browser)', 'POST', '/sso/featurebase/token', SAME_ORIGIN],
         ['featurebase token (server-side caller)', 'POST', '/sso/featurebase/token'],
+        ['metabase login', 'GET', '/sso/metabase/login?return_to=%2Fdashboard%2F1'],
+        ['metabase login without return_to', 'GET', '/sso/metabase/login'],
+        ['metabase token (same-origin browser)', 'POST', '/sso/metabase/token', SAME_ORIGIN],
+        ['metabase token (server-side caller)', 'POST', '/sso/metabase/token'],
       ]
       it.each([
         ['jwt', 'token', JWT_PATTERN],
@@ -417,23 +431,23 @@ for (const host of HOSTS) {
             ],
             ['getUser throwing', 'POST', SAME_ORIGIN, 'throw', 500, 'ERR_SSO_GET_USER_FAILED'],
           ]
-          for (const [kase, method, headers, user, status, code] of cases) {
-            // Every SDK-token route of the fixture vendors: Komo's, Intercom's.
-            for (const path of ['/sso/komo/token', '/sso/intercom/token']) {
-              const what = `${path}: ${kase}`
-              plan.user = user
-              const answer = await app.request(method, path, headers)
-              expect(answer.status, what).toBe(status)
-              expect(answer.header('content-type'), what).toMatch(/^application\/json/)
-              expect(JSON.parse(answer.body), what).toMatchObject({ error: { code } })
-              expectNoStore(answer, what)
-              for (const name of [
-                'access-control-allow-origin',
-                'access-control-allow-credentials',
-                'access-control-allow-methods',
-              ]) {
-                expect(answer.header(name), `${what}: ${name}`).toBeNull()
-              }
+          for (const [route, [what, method, headers, user, status, code]] of [
+            '/sso/komo/token',
+            '/sso/intercom/token',
+            '/sso/metabase/token',
+          ].flatMap((r) => cases.map((c) => [r, c] as const))) {
+            plan.user = user
+            const answer = await app.request(method, route, headers)
+            expect(answer.status, `${route} ${what}`).toBe(status)
+            expect(answer.header('content-type'), what).toMatch(/^application\/json/)
+            expect(JSON.parse(answer.body), what).toMatchObject({ error: { code } })
+            expectNoStore(answer, what)
+            for (const name of [
+              'access-control-allow-origin',
+              'access-control-allow-credentials',
+              'access-control-allow-methods',
+            ]) {
+              expect(answer.header(name), `${what}: ${name}`).toBeNull()
             }
           }
         } finally {

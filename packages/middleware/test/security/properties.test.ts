@@ -15,6 +15,7 @@ import {
   FEATUREBASE_HOSTS,
   FEATUREBASE_PORTAL,
   FEATUREBASE_SECRET,
+  METABASE_SECRET,
   SECRETS,
   startKonnec,
   TENANTS,
@@ -46,6 +47,7 @@ import {
   isTenantIdShape,
   JWT_PATTERN,
   tokensIn,
+  unsafeReturnPath,
 } from './oracle'
 
 /** Every vendor's fixture secret (the new vendors' live in their fixtures). */
@@ -55,6 +57,7 @@ const FIXTURE_SECRETS: Record<string, string> = {
   discourse: DISCOURSE_SECRET,
   intercom: INTERCOM_SECRET,
   featurebase: FEATUREBASE_SECRET,
+  metabase: METABASE_SECRET,
 }
 
 /** Where Featurebase's `return_to` may point besides `portalUrl` itself (allow-list syntax). */
@@ -167,6 +170,7 @@ const LEGIT: Record<string, string[]> = {
   RelayState: ['relay-1'],
   // Zendesk's remote login URL.
   // Featurebase's portal login button (the portal, a custom domain, the loopback simulator).
+  // Zendesk's remote login URL; Metabase's JWT Identity Provider URI (relative paths only).
   return_to: [
     'https://acme.zendesk.com/hc/requests/1',
     '/hc',
@@ -174,6 +178,7 @@ const LEGIT: Record<string, string[]> = {
     'https://acme.featurebase.app/p/dark-mode',
     'https://feedback.acme.com/roadmap',
     'http://127.0.0.1:4111/p/1',
+    '/dashboard/1?tab=2',
   ],
   brand_id: ['360001234567', '7'],
   locale_id: ['1176'],
@@ -480,7 +485,7 @@ function discourseProblems(
 }
 
 /** What the runs of a property saw, so a property that never reaches a token fails loudly. */
-const seen = { tokens: 0, getUserFailed: 0, konnecDown: 0, refused: 0 }
+const seen = { tokens: 0, getUserFailed: 0, konnecDown: 0, refused: 0, returnTo: 0 }
 
 function judge(route: Route, plan: UserPlan, out: Outcome, config: Configured): string[] {
   const problems: string[] = []
@@ -519,6 +524,16 @@ function judge(route: Route, plan: UserPlan, out: Outcome, config: Configured): 
       if (returnTo.length !== 1) problems.push(`${returnTo.length} return_to parameters`)
       else if (kept !== FEATUREBASE_PORTAL && !featurebaseReturnAllowed(kept as string))
         problems.push(`a foreign return_to survived: ${kept}`)
+    }
+    // Metabase: beside its token, return_to is a safe relative path or absent (rule 2).
+    const returnTo = url.searchParams.getAll('return_to')
+    if (route.vendor === 'metabase' && found.length > 0) {
+      if (returnTo.length > 1) problems.push(`${returnTo.length} return_to parameters`)
+      for (const value of returnTo) {
+        const why = unsafeReturnPath(value, url.origin)
+        if (why) problems.push(`forwarded return_to ${JSON.stringify(value.slice(0, 60))}: ${why}`)
+        else seen.returnTo++
+      }
     }
   }
   // A token in a page only as a form-POST page carries it: the one form's jwt field.
@@ -612,7 +627,7 @@ afterAll(async () => {
   await tenantUpstreams.close()
 })
 beforeEach(() => {
-  Object.assign(seen, { tokens: 0, getUserFailed: 0, konnecDown: 0, refused: 0 })
+  Object.assign(seen, { tokens: 0, getUserFailed: 0, konnecDown: 0, refused: 0, returnTo: 0 })
 })
 afterEach(async () => {
   // Let any stray rejection surface before judging the property that caused it.
@@ -767,6 +782,8 @@ for (const mount of MOUNTS) {
         if (route.token) expect(seen.tokens).toBeGreaterThan(0)
         expect(seen.refused).toBeGreaterThan(0)
         if (route.vendor === 'konnec') expect(seen.konnecDown).toBeGreaterThan(0)
+        if (route.vendor === 'metabase' && route.name === 'login')
+          expect(seen.returnTo).toBeGreaterThan(0)
       })
     }
 
