@@ -47,6 +47,13 @@ export type {
   KustomerSimulator,
   KustomerSimulatorOptions,
 } from './simulators/kustomer'
+export { metabaseSimulator } from './simulators/metabase'
+export type {
+  MetabaseSimulator,
+  MetabaseSimulatorOptions,
+  MetabaseUser,
+} from './simulators/metabase'
+export { metabaseSdkPath, metabaseSdkSource } from './simulators/metabase/sdk'
 export { discourseSimulator } from './simulators/discourse'
 export type {
   DiscourseSimulator,
