@@ -9,6 +9,7 @@ import {
   komo,
   konnec,
   kustomer,
+  metabase,
   type SsoEvent,
   ssoMiddleware,
   type Vendor,
@@ -25,6 +26,8 @@ import {
   intercomPage,
   komoPage,
   loginPage,
+  METABASE_SDK_CONFIG,
+  metabasePage,
   type TenantLink,
   type VendorLink,
 } from './pages'
@@ -72,6 +75,12 @@ export interface DemoVendors {
     appId: string
     startUrl: string
   }
+  /**
+   * Metabase: `startUrl` is a page of the instance (the full app). With `sdkScript` (the
+   * simulator's SDK stand-in), `/metabase` embeds a dashboard through it; the real SDK is a React
+   * package, so against a real instance that page is not mounted.
+   */
+  metabase: { secret: string; metabaseUrl: string; startUrl: string; sdkScript?: string }
 }
 
 export interface DemoAppOptions {
@@ -145,6 +154,7 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
       portalUrl: v.featurebase.portalUrl,
       allowedHosts: v.featurebase.allowedHosts,
     }),
+    metabase({ secret: v.metabase.secret, metabaseUrl: v.metabase.metabaseUrl }),
   ] as Vendor<Request>[]
 
   const links: VendorLink[] = [
@@ -195,6 +205,20 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
       href: '/featurebase',
       note: "Featurebase's SDK on a page of this app, booted with a token from /sso/featurebase/token",
     },
+    {
+      name: 'Metabase',
+      href: v.metabase.startUrl,
+      note: 'a dashboard: Metabase sends you through its /auth/sso to this app, and back with a JWT',
+    },
+    ...(v.metabase.sdkScript
+      ? [
+          {
+            name: 'Metabase SDK',
+            href: '/metabase',
+            note: "an embedded dashboard whose SDK asks this app's POST /sso/metabase/token for a JWT",
+          },
+        ]
+      : []),
   ]
 
   const app = express()
@@ -290,6 +314,16 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
   app.get('/featurebase.js', (_req, res) => {
     res.type('text/javascript').set('Cache-Control', 'no-cache').send(FEATUREBASE_BOOT_SCRIPT)
   })
+  const sdkScript = v.metabase.sdkScript
+  if (sdkScript) {
+    app.get('/metabase', (req, res) => {
+      const { csp, html } = metabasePage(req.session.user ?? null, sdkScript)
+      res.set('Content-Security-Policy', csp).type('html').send(html)
+    })
+    app.get('/metabase/sdk-config.js', (_req, res) => {
+      res.type('text/javascript').set('Cache-Control', 'no-cache').send(METABASE_SDK_CONFIG)
+    })
+  }
   app.get('/login', (req, res) => {
     const returnTo =
       typeof req.query.returnTo === 'string' && isSafeRelativePath(req.query.returnTo)

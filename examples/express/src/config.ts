@@ -19,6 +19,7 @@ export interface RealVendors {
   intercom?: { secret: string; appId: string }
   /** Featurebase: the JWT secret, the portal, and the organisation the SDK boots. */
   featurebase?: { secret: string; portalUrl: string; allowedHosts?: string[]; appId: string }
+  metabase?: { secret: string; metabaseUrl: string }
 }
 
 /** The vendors, as people name them (for messages and pages). */
@@ -32,6 +33,7 @@ export const VENDOR_NAMES: Record<keyof RealVendors, string> = {
   discourse: 'Discourse',
   intercom: 'Intercom',
   featurebase: 'Featurebase',
+  metabase: 'Metabase',
 }
 
 /** The variables that make each vendor real (names only: messages never hold a value). */
@@ -45,6 +47,7 @@ const REAL_VARIABLES: Record<keyof RealVendors, string> = {
   discourse: 'DISCOURSE_CONNECT_SECRET + DISCOURSE_URL',
   intercom: 'INTERCOM_MESSENGER_SECRET + INTERCOM_APP_ID',
   featurebase: 'FEATUREBASE_JWT_SECRET + FEATUREBASE_PORTAL_URL + FEATUREBASE_APP_ID',
+  metabase: 'METABASE_JWT_SECRET + METABASE_URL',
 }
 
 /**
@@ -141,6 +144,9 @@ export function realVendorsFromEnv(env: NodeJS.ProcessEnv): RealVendors {
       appId: env.FEATUREBASE_APP_ID,
       ...(hosts.length ? { allowedHosts: hosts } : {}),
     }
+  }
+  if (env.METABASE_JWT_SECRET && env.METABASE_URL) {
+    real.metabase = { secret: env.METABASE_JWT_SECRET, metabaseUrl: env.METABASE_URL }
   }
   return real
 }

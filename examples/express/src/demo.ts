@@ -12,6 +12,8 @@ import {
   konnecSimulator,
   kustomerSimulator,
   type ListeningSimulator,
+  metabaseSdkPath,
+  metabaseSimulator,
   zendeskSimulator,
 } from '@sso/testing'
 import { createDemoApp, type DemoVendors } from './app'
@@ -34,8 +36,8 @@ export interface DemoOptions {
   /**
    * First port of the simulators, Komo's hub; the others follow (Kustomer, Konnec, Comm100,
    * Bettermode), then the tenants' communities (Acme, Globex), then Zendesk (one account, both
-   * SSO configurations), Discourse and Intercom. (default: `0`, any free ports)
-   * SSO configurations) and Discourse; Featurebase is base + 11. (default: `0`, any free ports)
+   * SSO configurations), Discourse, Intercom (base + 9), Canny (base + 10), Featurebase
+   * (base + 11) and Metabase (base + 12). (default: `0`, any free ports)
    */
   simulatorPortBase?: number
   /** Real vendors (from the environment by default). */
@@ -66,6 +68,7 @@ export interface RunningDemo {
     discourse?: ReturnType<typeof discourseSimulator>
     intercom?: ReturnType<typeof intercomSimulator>
     featurebase?: ReturnType<typeof featurebaseSimulator>
+    metabase?: ReturnType<typeof metabaseSimulator>
   }
   /**
    * The tenant table (each tenant's secret and community URL, as the app's database would hold
@@ -301,6 +304,22 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
         sdkUrl: `${origin}/js/sdk.js`,
         appId,
         startUrl: `${origin}/`,
+      }
+    }
+
+    if (real.metabase) {
+      const { secret: s, metabaseUrl } = real.metabase
+      vendors.metabase = { secret: s, metabaseUrl, startUrl: `${metabaseUrl}/` }
+    } else {
+      const s = secret()
+      sims.metabase = metabaseSimulator({ secret: s, loginUrl: route('/metabase/login') })
+      const origin = await start('metabase', sims.metabase, 12)
+      // A dashboard: logged out, Metabase sends the browser through /auth/sso to the app.
+      vendors.metabase = {
+        secret: s,
+        metabaseUrl: origin,
+        startUrl: `${origin}/dashboard/1`,
+        sdkScript: `${origin}${metabaseSdkPath}`,
       }
     }
 

@@ -261,3 +261,43 @@ export const FEATUREBASE_BOOT_SCRIPT = `(function (w, d) {
   d.head.appendChild(script);
 })(window, document);
 `
+
+/**
+ * The Metabase SDK page's own script (served by the app, so the page's CSP needs no inline
+ * script): the `fetchRequestToken` the SDK calls. It POSTs with the session cookie (the token
+ * endpoint is POST-only, the SDK's default GET is not) and passes the server's error code on.
+ */
+export const METABASE_SDK_CONFIG = `window.metabaseConfig = {
+  fetchRequestToken: async function () {
+    var res = await fetch('/sso/metabase/token', { method: 'POST', credentials: 'same-origin' });
+    var body = await res.json().catch(function () { return null; });
+    if (!res.ok || !body || typeof body.jwt !== 'string') {
+      var error = new Error('No Metabase token');
+      error.code = (body && body.error && body.error.code) || 'HTTP_' + res.status;
+      throw error;
+    }
+    return { jwt: body.jwt };
+  }
+};
+`
+
+/**
+ * An embedded Metabase dashboard: the page loads the simulator's SDK stand-in from the instance
+ * and hands it `fetchRequestToken`. Returns the page and its CSP: scripts and
+ * fetches only from this app and the instance, no inline script.
+ */
+export function metabasePage(
+  user: DemoUser | null,
+  sdkScript: string,
+): { html: string; csp: string } {
+  const instance = new URL(sdkScript).origin
+  const csp = `default-src 'none'; script-src 'self' ${instance}; connect-src 'self' ${instance}; style-src 'unsafe-inline'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`
+  const html = layout(
+    'Metabase',
+    `<h1>Metabase dashboard</h1>${whoIsSignedIn(user, '/metabase')}<p>Below is a dashboard drawn by Metabase's embedding SDK (here the local simulator's stand-in, from <code>${escapeHtml(
+      instance,
+    )}</code>). The SDK calls this page's <code>fetchRequestToken</code>, which posts to <code>/sso/metabase/token</code>; logged in, it gets a signed JWT that the SDK exchanges with Metabase for a session, and the dashboard shows you as the signed-in user; logged out, it asks you to sign in to the app.</p><div class="card" data-metabase-dashboard="1"></div><p><a href="/">Back</a></p>`,
+    `<script src="/metabase/sdk-config.js"></script><script defer src="${escapeHtml(sdkScript)}"></script>`,
+  )
+  return { html, csp }
+}

@@ -18,7 +18,7 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [key, value] of Object.entries(process.env)) {
     if (
-      !/^(KOMO|KUSTOMER|KONNEC|COMM100|BETTERMODE|ZENDESK|DISCOURSE|INTERCOM|FEATUREBASE)_/.test(
+      !/^(KOMO|KUSTOMER|KONNEC|COMM100|BETTERMODE|ZENDESK|DISCOURSE|INTERCOM|CANNY|FEATUREBASE|METABASE)_/.test(
         key,
       ) &&
       key !== DEMO_LOGIN_FLAG
@@ -286,6 +286,8 @@ describe('the demo with simulators only', () => {
           'zendesk',
           'discourse',
           'intercom',
+          'featurebase',
+          'metabase',
         ].sort(),
       )
       for (const path of ['/login?returnTo=%2F', '/']) {
@@ -363,6 +365,57 @@ describe('Featurebase with real credentials', () => {
         'https://acme.featurebase.app/api/v1/auth/access/jwt',
       )
       expect(location.searchParams.get('return_to')).toBe('https://feedback.acme.com/p/1')
+    } finally {
+      await demo.close()
+    }
+  })
+})
+
+describe('Metabase with real credentials', () => {
+  const METABASE = {
+    METABASE_JWT_SECRET: 'metabase-jwt-signing-key-0123456789abcdef',
+    METABASE_URL: 'https://metabase.acme.com',
+  }
+
+  it('is refused without the flag, named with its variables', async () => {
+    const error = await startDemo({
+      port: 0,
+      real: realVendorsFromEnv(METABASE),
+      demoLoginWithRealVendors: false,
+    }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(UnsafeDemoLoginError)
+    const message = (error as Error).message
+    expect(message).toContain('Metabase (METABASE_JWT_SECRET + METABASE_URL)')
+    expect(message).not.toContain(METABASE.METABASE_JWT_SECRET)
+  })
+
+  it('sends the token to the real instance, and mounts no SDK page (that SDK is a React package)', async () => {
+    const demo = await startDemo({
+      port: 0,
+      real: realVendorsFromEnv(METABASE),
+      demoLoginWithRealVendors: true,
+      onEvent: () => {},
+    })
+    try {
+      expect(demo.realVendors).toEqual(['Metabase'])
+      expect(demo.simulators.metabase).toBeUndefined()
+      const home = await (await fetch(demo.url)).text()
+      expect(home).toContain('href="https://metabase.acme.com/"')
+      expect(home).not.toContain('Metabase SDK')
+      expect((await fetch(`${demo.url}/metabase`)).status).toBe(404)
+      const login = await fetch(`${demo.url}/login`, {
+        method: 'POST',
+        body: new URLSearchParams({ email: 'ada@example.com', name: 'Ada', returnTo: '/' }),
+        redirect: 'manual',
+      })
+      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
+      const sso = await fetch(`${demo.url}/sso/metabase/login?return_to=%2Fdashboard%2F3`, {
+        headers: { cookie },
+        redirect: 'manual',
+      })
+      const location = new URL(sso.headers.get('location') ?? '')
+      expect(`${location.origin}${location.pathname}`).toBe('https://metabase.acme.com/auth/sso')
+      expect(location.searchParams.get('return_to')).toBe('/dashboard/3')
     } finally {
       await demo.close()
     }
