@@ -38,6 +38,18 @@ export function sendJson(
   res.end(JSON.stringify(body))
 }
 
+/** Serves a script a page on another origin loads with `<script src>` (an SDK stand-in). */
+export function sendScript(res: ServerResponse, source: string): void {
+  res.writeHead(200, {
+    'Content-Type': 'text/javascript; charset=utf-8',
+    'Cache-Control': 'no-cache',
+    'Access-Control-Allow-Origin': '*',
+    'Cross-Origin-Resource-Policy': 'cross-origin',
+    'X-Content-Type-Options': 'nosniff',
+  })
+  res.end(source)
+}
+
 /** Sends a 302. */
 export function redirect(
   res: ServerResponse,

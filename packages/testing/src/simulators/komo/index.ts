@@ -7,7 +7,7 @@ import { html } from '../../server/html'
 import { requireString } from '../../server/options'
 import { page } from '../../server/page'
 import { BodyError, readJsonBody } from '../../server/request'
-import { sendHtml, sendJson } from '../../server/respond'
+import { sendHtml, sendJson, sendScript } from '../../server/respond'
 import { tokenVerifier } from '../../server/verifier'
 import type { KomoAlgorithm, VendorKeyInput } from '../../verify'
 
@@ -147,14 +147,7 @@ export function komoSimulator(options: KomoSimulatorOptions): KomoSimulator {
   async function route(ctx: SimulatorContext): Promise<void> {
     if (ctx.path === '/api/verify') return verify(ctx)
     if (ctx.path === komoEmbedPath && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
-      ctx.res.writeHead(200, {
-        'Content-Type': 'text/javascript; charset=utf-8',
-        'Cache-Control': 'no-cache',
-        'Access-Control-Allow-Origin': '*',
-        'Cross-Origin-Resource-Policy': 'cross-origin',
-        'X-Content-Type-Options': 'nosniff',
-      })
-      ctx.res.end(komoEmbedSource)
+      sendScript(ctx.res, komoEmbedSource)
       return
     }
     if (ctx.path === '/' && ctx.method === 'GET') {

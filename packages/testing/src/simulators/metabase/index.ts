@@ -7,7 +7,7 @@ import { html } from '../../server/html'
 import { requireAbsoluteUrl, requireString } from '../../server/options'
 import { page } from '../../server/page'
 import { allowMethods, queryParam } from '../../server/request'
-import { redirect, sendHtml, sendJson } from '../../server/respond'
+import { redirect, sendHtml, sendJson, sendScript } from '../../server/respond'
 import { isRelativePath, withParams } from '../../server/urls'
 import { tokenVerifier } from '../../server/verifier'
 import type { VendorClaims } from '../../verify'
@@ -278,14 +278,7 @@ export function metabaseSimulator(options: MetabaseSimulatorOptions): MetabaseSi
     if (ctx.path === '/auth/sso') return sso(ctx)
     if (ctx.path === '/auth/logout') return logout(ctx)
     if (ctx.path === metabaseSdkPath) {
-      ctx.res.writeHead(200, {
-        'Content-Type': 'text/javascript; charset=utf-8',
-        'Cache-Control': 'no-cache',
-        'Access-Control-Allow-Origin': '*',
-        'Cross-Origin-Resource-Policy': 'cross-origin',
-        'X-Content-Type-Options': 'nosniff',
-      })
-      ctx.res.end(metabaseSdkSource)
+      sendScript(ctx.res, metabaseSdkSource)
       return
     }
     if (ctx.path.startsWith('/api/') || ctx.path.startsWith('/app/')) return ctx.notFound()
