@@ -27,16 +27,15 @@ export const VENDORS = {
 
 /**
  * The vendors a simulator can stand in for:
- * `'komo' | 'kustomer' | 'konnec' | 'comm100' | 'bettermode' | 'zendesk' | 'discourse' | 'intercom' | 'featurebase'`.
- * `'komo' | 'kustomer' | 'konnec' | 'comm100' | 'bettermode' | 'zendesk' | 'discourse' | 'metabase'`.
+ * `'komo' | 'kustomer' | 'konnec' | 'comm100' | 'bettermode' | 'zendesk' | 'discourse' | 'intercom'
+ * | 'featurebase' | 'metabase'`.
  */
 export type SimulatorVendor = keyof typeof VENDORS
 
 /**
  * The vendors whose tokens are JWTs the vendor verifies itself (Konnec uses an API instead,
  * Discourse a signed payload — see `verifyDiscoursePayload`):
- * `'komo' | 'kustomer' | 'comm100' | 'bettermode' | 'zendesk' | 'intercom' | 'featurebase'`.
- * `'komo' | 'kustomer' | 'comm100' | 'bettermode' | 'zendesk' | 'metabase'`.
+ * `'komo' | 'kustomer' | 'comm100' | 'bettermode' | 'zendesk' | 'intercom' | 'featurebase' | 'metabase'`.
  */
 export type TokenVendor = {
   [K in SimulatorVendor]: (typeof VENDORS)[K] extends { readonly token: TokenRules } ? K : never
