@@ -33,6 +33,7 @@ export type {
   VendorRoute,
 } from './core/types'
 export { type BettermodeOptions, bettermode } from './vendors/bettermode'
+export { type CannyOptions, canny } from './vendors/canny'
 export { type Comm100Options, comm100 } from './vendors/comm100'
 export { type DiscourseOptions, discourse } from './vendors/discourse'
 export { type IntercomOptions, type IntercomSignedField, intercom } from './vendors/intercom'

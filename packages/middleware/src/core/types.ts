@@ -14,6 +14,7 @@ export type VendorId =
   | 'intercom'
   | 'featurebase'
   | 'metabase'
+  | 'canny'
   | (string & {})
 
 /** The signed-in user of your app, as `getUser` returns it. */
