@@ -1,5 +1,6 @@
 import type { TokenRules } from './claims'
 import { bettermodeToken } from './simulators/bettermode/verify'
+import { cannyToken } from './simulators/canny/verify'
 import { comm100Token } from './simulators/comm100/verify'
 import { intercomToken } from './simulators/intercom/verify'
 import { featurebaseToken } from './simulators/featurebase/verify'
@@ -23,19 +24,20 @@ export const VENDORS = {
   intercom: { name: 'Intercom', token: intercomToken },
   featurebase: { name: 'Featurebase', token: featurebaseToken },
   metabase: { name: 'Metabase', token: metabaseToken },
+  canny: { name: 'Canny', token: cannyToken },
 } as const satisfies Record<string, { readonly name: string; readonly token?: TokenRules }>
 
 /**
  * The vendors a simulator can stand in for:
  * `'komo' | 'kustomer' | 'konnec' | 'comm100' | 'bettermode' | 'zendesk' | 'discourse' | 'intercom'
- * | 'featurebase' | 'metabase'`.
+ * | 'featurebase' | 'metabase' | 'canny'`.
  */
 export type SimulatorVendor = keyof typeof VENDORS
 
 /**
  * The vendors whose tokens are JWTs the vendor verifies itself (Konnec uses an API instead,
  * Discourse a signed payload — see `verifyDiscoursePayload`):
- * `'komo' | 'kustomer' | 'comm100' | 'bettermode' | 'zendesk' | 'intercom' | 'featurebase' | 'metabase'`.
+ * `'komo' | 'kustomer' | 'comm100' | 'bettermode' | 'zendesk' | 'intercom' | 'featurebase' | 'metabase' | 'canny'`.
  */
 export type TokenVendor = {
   [K in SimulatorVendor]: (typeof VENDORS)[K] extends { readonly token: TokenRules } ? K : never

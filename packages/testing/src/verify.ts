@@ -200,6 +200,7 @@ export async function importVendorKey(
  *   the future.
  * - metabase: `email`, `iat` at most 180 s old, `exp` when present, `first_name`/`last_name`
  *   strings, `groups` an array of names.
+ * - canny: `id`, `email`, `name`, `exp` when present, `avatarURL` https, `created` ISO 8601.
  *
  * @example
  * ```ts

@@ -49,6 +49,7 @@ describe('the public barrel', () => {
       | 'intercom'
       | 'featurebase'
       | 'metabase'
+      | 'canny'
     >()
     expectTypeOf<TokenVendor>().toEqualTypeOf<
       | 'komo'
@@ -59,6 +60,7 @@ describe('the public barrel', () => {
       | 'intercom'
       | 'featurebase'
       | 'metabase'
+      | 'canny'
     >()
     expectTypeOf<VendorTokenErrorCode>().toEqualTypeOf<
       | 'malformed'

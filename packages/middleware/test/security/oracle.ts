@@ -2,8 +2,8 @@
 // not from the middleware's code, so a shared mistake does not pass silently.
 import { unescape as lenientUnescape } from 'node:querystring'
 
-/** Query parameters a vendor token travels in (`sso`: Discourse's signed payload). */
-export const TOKEN_PARAMS = ['externalToken', 'jwt', 'refresh-token', 'sso'] as const
+/** Query parameters a vendor token travels in (`sso`: Discourse's signed payload; Canny's `ssoToken`). */
+export const TOKEN_PARAMS = ['externalToken', 'jwt', 'refresh-token', 'sso', 'ssoToken'] as const
 
 /** Anything that looks like a JWT (`eyJ` is base64url for `{"`). */
 export const JWT_PATTERN = /eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*/

@@ -7,6 +7,8 @@ import { decodeJwt } from 'jose'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import {
   ALICE,
+  CANNY_COMPANY_ID,
+  CANNY_SECRET,
   type KonnecApi,
   type KonnecFaultSpec,
   DISCOURSE_SECRET,
@@ -58,6 +60,7 @@ const FIXTURE_SECRETS: Record<string, string> = {
   intercom: INTERCOM_SECRET,
   featurebase: FEATUREBASE_SECRET,
   metabase: METABASE_SECRET,
+  canny: CANNY_SECRET,
 }
 
 /** Where Featurebase's `return_to` may point besides `portalUrl` itself (allow-list syntax). */
@@ -103,6 +106,8 @@ const goodValues = fc.constantFrom(
   'https://dash11.comm100.io/sso/callback',
   'https://chat.acme.com/',
   'http://localhost:4002/',
+  'https://acme.canny.io/b',
+  CANNY_COMPANY_ID,
   '/spaces/general',
   'relay-1',
 )
@@ -120,6 +125,9 @@ const badValues = fc.constantFrom(
   'https://acme.kustomer.help:8443/',
   'https://acme.kustomer.help/\r\nSet-Cookie: a=b',
   'https://acme.kustomer.help/'.padEnd(5000, 'a'),
+  'https://canny.io/',
+  `https://acme.canny.io.${EVIL}/`,
+  'acme-company_1',
 )
 
 const anyValue = fc.oneof(
@@ -144,6 +152,9 @@ const paramNames = (route: Route) =>
         'jwt',
         'externalToken',
         'refresh-token',
+        'companyID',
+        'redirect',
+        'ssoToken',
         'user',
         'email',
       ),
@@ -186,6 +197,9 @@ const LEGIT: Record<string, string[]> = {
   // Discourse: one signed pair (the fixture's request), so sso and sig always match.
   sso: [DISCOURSE_SIGNED.sso],
   sig: [DISCOURSE_SIGNED.sig],
+  // Canny's SSO redirect: the fixture company, and a board on each kind of allow-list entry.
+  companyID: [CANNY_COMPANY_ID],
+  redirect: ['https://acme.canny.io/b', 'https://feedback.acme.com/', 'http://127.0.0.1:4110/b'],
 }
 
 type Legit = Readonly<Record<string, readonly string[]>>
@@ -577,6 +591,9 @@ function judge(route: Route, plan: UserPlan, out: Outcome, config: Configured): 
       problems.push('the token names another user')
     }
     if (route.vendor === 'featurebase' && claims.userId !== user.id) {
+      problems.push('the token names another user')
+    }
+    if (route.vendor === 'canny' && claims.id !== user.id) {
       problems.push('the token names another user')
     }
     const secret = config.secret(route.vendor)

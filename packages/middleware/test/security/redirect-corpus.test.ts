@@ -7,6 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   ALICE,
   allTenantDestinations,
+  CANNY_COMPANY_ID,
+  CANNY_HOSTS,
+  CANNY_REDIRECT,
+  CANNY_SECRET,
+  CANNY_SSO_URL,
   COMMUNITY_URL,
   DISCOURSE_NONCE,
   discourseRequest,
@@ -942,10 +947,222 @@ function returnToSuite(mount: Mount) {
   })
 }
 
+/** The company the fixture configuration names; Canny's ids are 1 to 64 ASCII letters and digits. */
+const CANNY_ID = /^[A-Za-z0-9]{1,64}$/
+
+/**
+ * Canny's SSO redirect: `redirect` and `companyID` through every class. The token only ever goes
+ * to Canny's SSO endpoint (`canny.io`), whatever the request says; `redirect` is forwarded there
+ * only when it is an allowed place, as the WHATWG parser writes it, and `companyID` only when it
+ * is the configured company. Everything else is a 4xx before the login page.
+ */
+function cannySuite(mount: Mount) {
+  const parsed = (value: string) => {
+    try {
+      return new URL(value).href
+    } catch {
+      return undefined
+    }
+  }
+  /** The 302 to Canny's SSO endpoint, judged: one verified token, its companyID and redirect. */
+  async function cannyRedirect(reply: Reply, on: SecurityApp) {
+    const problems = invariants(reply, on, ['canny.io'])
+    const location = header(reply, 'location')
+    if (reply.status !== 302 || location === undefined) return { problems, sent: false }
+    const url = new URL(location, on.url)
+    if (`${url.origin}${url.pathname}` !== CANNY_SSO_URL) return { problems, sent: false }
+    const tokens = url.searchParams.getAll('ssoToken')
+    const companies = url.searchParams.getAll('companyID')
+    const redirects = url.searchParams.getAll('redirect')
+    if (tokens.length !== 1 || companies.length !== 1 || redirects.length !== 1)
+      problems.push(
+        `${tokens.length} ssoToken, ${companies.length} companyID, ${redirects.length} redirect`,
+      )
+    else problems.push(...(await signedBy(tokens[0] as string, CANNY_SECRET, [])))
+    if (companies[0] !== CANNY_COMPANY_ID) problems.push(`companyID ${show(companies[0] ?? '')}`)
+    const redirect = redirects[0] ?? ''
+    let allowed = false
+    try {
+      allowed =
+        isUnambiguousAbsolute(redirect) && isAllowedDestination(new URL(redirect), CANNY_HOSTS)
+    } catch {}
+    if (!allowed) problems.push(`forwarded a foreign redirect ${show(redirect)}`)
+    return { problems, sent: true, redirect }
+  }
+
+  describe(`${mount.label}redirect (canny): the token goes only to Canny, and the user only to an allowed board`, () => {
+    const classes = redirectCorpus(
+      {
+        exact: 'feedback.acme.com',
+        suffix: 'canny.io',
+        sub: 'acme.canny.io',
+        loopback: 'http://127.0.0.1:4110',
+      },
+      'redirect',
+    )
+    const target = (kase: Case) =>
+      `${mount.base}/canny/login?companyID=${CANNY_COMPANY_ID}&${kase.query ?? `redirect=${encodeURIComponent(kase.value)}`}`
+
+    async function loggedIn(kase: Case): Promise<string[]> {
+      const on = mount.app()
+      const reply = await send(on.port, { path: target(kase) })
+      const { problems, sent, redirect } = await cannyRedirect(reply, on)
+      const refused = isRefusal(reply, REDIRECT_CODES)
+      if (!sent && !refused) problems.push(`neither refused nor sent: ${reply.status}`)
+      if (kase.expect === 'refuse' && !refused)
+        problems.push(`expected a refusal, got ${reply.status}`)
+      if (kase.expect === 'allow') {
+        if (!sent)
+          problems.push(`expected the redirect, got ${reply.status} ${errorCode(reply.body)}`)
+        else if (redirect !== parsed(kase.value))
+          problems.push(`forwarded ${show(redirect ?? '')}, not what was sent`)
+      }
+      return problems
+    }
+
+    async function loggedOut(kase: Case): Promise<string[]> {
+      const on = mount.app()
+      const path = target(kase)
+      const reply = await send(on.port, { path })
+      const problems = invariants(reply, on, [])
+      const refused = isRefusal(reply, REDIRECT_CODES)
+      const location = header(reply, 'location')
+      const login = location === undefined ? undefined : new URL(location, on.url)
+      const toLogin = reply.status === 302 && login?.pathname === '/login'
+      if (kase.expect === 'refuse' && !refused)
+        problems.push(`expected a refusal before login, got ${reply.status}`)
+      if (kase.expect === 'allow' && !toLogin)
+        problems.push(`expected the login page, got ${reply.status}`)
+      const roundTrip = path.length <= 2048 ? path : path.slice(0, path.indexOf('?'))
+      if (kase.expect === 'allow' && toLogin && login?.searchParams.get('returnTo') !== roundTrip)
+        problems.push('returnTo is not the request target')
+      if (kase.expect === 'either' && !refused && !toLogin)
+        problems.push(`neither refused nor sent to login: ${reply.status}`)
+      return problems
+    }
+
+    for (const cls of classes) {
+      const cases = mount.pick(cls.cases)
+      const n = counted(cases, cls.cases)
+      it(`${cls.name}: ${n} — logged in, the token only ever reaches canny.io`, async () => {
+        mount.app().getUser = () => ALICE
+        expect(await runClass(cases, loggedIn)).toEqual([])
+      })
+      it(`${cls.name}: ${n} — logged out, refused first or sent to login with a safe returnTo`, async () => {
+        mount.app().getUser = () => null
+        expect(await runClass(cases, loggedOut)).toEqual([])
+      })
+    }
+  })
+
+  describe(`${mount.label}companyID (canny): only the configured company, 1–64 letters and digits`, () => {
+    const urls = redirectCorpus(
+      {
+        exact: 'feedback.acme.com',
+        suffix: 'canny.io',
+        sub: 'acme.canny.io',
+        loopback: 'http://127.0.0.1:4110',
+      },
+      'companyID',
+    )
+    const own = (value: string): Case => ({ value, expect: 'either' })
+    const classes = [
+      {
+        name: 'company ids (the configured one, others, every length, every ASCII character, Unicode letters and digits)',
+        cases: [
+          CANNY_COMPANY_ID,
+          CANNY_COMPANY_ID.toUpperCase(),
+          `${CANNY_COMPANY_ID}0`,
+          CANNY_COMPANY_ID.slice(0, -1),
+          'a',
+          'Z9',
+          'x'.repeat(64),
+          'x'.repeat(65),
+          '',
+          ...Array.from({ length: 128 }, (_, c) => `${CANNY_COMPANY_ID}${String.fromCharCode(c)}`),
+          ...Array.from({ length: 128 }, (_, c) => `${String.fromCharCode(c)}${CANNY_COMPANY_ID}`),
+          `${CANNY_COMPANY_ID}\u0130`,
+          `${CANNY_COMPANY_ID}\uff10`,
+          `${CANNY_COMPANY_ID}\u0661`,
+          `${CANNY_COMPANY_ID}\u200b`,
+          `${CANNY_COMPANY_ID}%00`,
+          `${CANNY_COMPANY_ID}%2F..`,
+        ].map(own),
+      },
+      ...urls,
+    ]
+    const target = (kase: Case) =>
+      `${mount.base}/canny/login?redirect=${encodeURIComponent(CANNY_REDIRECT)}&${kase.query ?? `companyID=${encodeURIComponent(kase.value)}`}`
+    /** The oracle's reading: the configured company is served, another id is 403, anything else 400. */
+    const wanted = (kase: Case) =>
+      kase.query !== undefined
+        ? 'refuse-or-own'
+        : kase.value === CANNY_COMPANY_ID
+          ? 'serve'
+          : CANNY_ID.test(kase.value)
+            ? 403
+            : 400
+
+    async function judge(kase: Case, loggedIn: boolean): Promise<string[]> {
+      const on = mount.app()
+      const path = target(kase)
+      const reply = await send(on.port, { path })
+      const { problems, sent } = loggedIn
+        ? await cannyRedirect(reply, on)
+        : { problems: invariants(reply, on, []), sent: false }
+      const location = header(reply, 'location')
+      const toLogin =
+        !loggedIn && reply.status === 302 && new URL(location ?? '/', on.url).pathname === '/login'
+      const served = loggedIn ? sent : toLogin
+      const want = wanted(kase)
+      const code = errorCode(reply.body)
+      if (want === 'serve' && !served)
+        problems.push(`expected the configured company served, got ${reply.status} ${code}`)
+      if (want === 403 && !(isRefusal(reply, /^ERR_SSO_FORBIDDEN$/) && reply.status === 403))
+        problems.push(`expected 403 ERR_SSO_FORBIDDEN, got ${reply.status} ${code}`)
+      if (
+        want === 400 &&
+        !(
+          isRefusal(reply, /^ERR_SSO_BAD_REQUEST$/) &&
+          (reply.status === 400 || reply.status === 431)
+        )
+      )
+        problems.push(`expected 400 ERR_SSO_BAD_REQUEST, got ${reply.status} ${code}`)
+      if (
+        want === 'refuse-or-own' &&
+        !served &&
+        !isRefusal(reply, /^ERR_SSO_(BAD_REQUEST|FORBIDDEN)$/)
+      )
+        problems.push(`neither refused nor served: ${reply.status} ${code}`)
+      if (
+        toLogin &&
+        path.length <= 2048 &&
+        new URL(location ?? '/', on.url).searchParams.get('returnTo') !== path
+      )
+        problems.push('returnTo is not the request target')
+      return problems
+    }
+
+    for (const cls of classes) {
+      const cases = mount.pick(cls.cases)
+      const n = counted(cases, cls.cases)
+      it(`${cls.name}: ${n} — logged in`, async () => {
+        mount.app().getUser = () => ALICE
+        expect(await runClass(cases, (kase) => judge(kase, true))).toEqual([])
+      })
+      it(`${cls.name}: ${n} — logged out, refused before login unless it is the company`, async () => {
+        mount.app().getUser = () => null
+        expect(await runClass(cases, (kase) => judge(kase, false))).toEqual([])
+      })
+    }
+  })
+}
+
 for (const spec of absoluteSpecs(STATIC)) absoluteSuite(spec, STATIC)
 for (const spec of relativeSpecs(STATIC)) relativeSuite(spec, STATIC)
 zendeskReturnToSuite(STATIC)
 discourseReturnSuite(STATIC)
+cannySuite(STATIC)
 featurebaseReturnToSuite(STATIC)
 
 describe('returnTo: the login redirect the middleware builds is always a safe relative path', () => {
@@ -989,6 +1206,7 @@ for (const mount of TENANT_MOUNTS) {
     for (const spec of relativeSpecs(mount)) relativeSuite(spec, mount)
     zendeskReturnToSuite(mount)
     discourseReturnSuite(mount)
+    cannySuite(mount)
     featurebaseReturnToSuite(mount)
     describe('returnTo', () => returnToSuite(mount))
   })
