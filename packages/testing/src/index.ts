@@ -21,6 +21,14 @@ export type {
   BettermodeSimulator,
   BettermodeSimulatorOptions,
 } from './simulators/bettermode'
+export { cannySimulator } from './simulators/canny'
+export type {
+  CannyCompanyOptions,
+  CannySimulator,
+  CannySimulatorOptions,
+  CannyUser,
+} from './simulators/canny'
+export { cannySdkPath, cannySdkSource } from './simulators/canny/sdk'
 export { comm100Simulator } from './simulators/comm100'
 export type { Comm100Simulator, Comm100SimulatorOptions } from './simulators/comm100'
 export { komoSimulator } from './simulators/komo'
