@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import {
   bettermode,
+  canny,
   comm100,
   discourse,
   intercom,
@@ -18,6 +19,8 @@ import {
 import express, { type Request } from 'express'
 import session from 'express-session'
 import {
+  CANNY_PAGE_SCRIPT,
+  cannyPage,
   type DemoUser,
   FEATUREBASE_BOOT_SCRIPT,
   featurebasePage,
@@ -81,6 +84,19 @@ export interface DemoVendors {
    * package, so against a real instance that page is not mounted.
    */
   metabase: { secret: string; metabaseUrl: string; startUrl: string; sdkScript?: string }
+  /**
+   * Canny: the SSO redirect (`/sso/canny/login`) and the widget's token (`/sso/canny/token`).
+   * `cannyUrl` points the redirect at the simulator; without it the token goes to canny.io.
+   */
+  canny: {
+    secret: string
+    companyId: string
+    allowedHosts: string[]
+    cannyUrl?: string
+    startUrl: string
+    boardToken: string
+    sdkUrl: string
+  }
 }
 
 export interface DemoAppOptions {
@@ -155,6 +171,12 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
       allowedHosts: v.featurebase.allowedHosts,
     }),
     metabase({ secret: v.metabase.secret, metabaseUrl: v.metabase.metabaseUrl }),
+    canny({
+      secret: v.canny.secret,
+      companyId: v.canny.companyId,
+      allowedHosts: v.canny.allowedHosts,
+      cannyUrl: v.canny.cannyUrl,
+    }),
   ] as Vendor<Request>[]
 
   const links: VendorLink[] = [
@@ -219,6 +241,16 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
           },
         ]
       : []),
+    {
+      name: 'Canny',
+      href: v.canny.startUrl,
+      note: "the feedback board: Canny's SSO redirect sends you here to log in, then the token goes to Canny",
+    },
+    {
+      name: 'Canny widget',
+      href: '/canny',
+      note: 'the board embedded in this app: the page asks /sso/canny/token for a token and hands it to the widget',
+    },
   ]
 
   const app = express()
@@ -324,6 +356,17 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
       res.type('text/javascript').set('Cache-Control', 'no-cache').send(METABASE_SDK_CONFIG)
     })
   }
+  app.get('/canny', (req, res) => {
+    const page = cannyPage(req.session.user ?? null, {
+      boardToken: v.canny.boardToken,
+      sdkUrl: v.canny.sdkUrl,
+      tokenUrl: '/sso/canny/token',
+    })
+    res.set('Content-Security-Policy', page.csp).type('html').send(page.html)
+  })
+  app.get('/canny.js', (_req, res) => {
+    res.type('text/javascript').send(CANNY_PAGE_SCRIPT)
+  })
   app.get('/login', (req, res) => {
     const returnTo =
       typeof req.query.returnTo === 'string' && isSafeRelativePath(req.query.returnTo)

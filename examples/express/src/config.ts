@@ -20,6 +20,17 @@ export interface RealVendors {
   /** Featurebase: the JWT secret, the portal, and the organisation the SDK boots. */
   featurebase?: { secret: string; portalUrl: string; allowedHosts?: string[]; appId: string }
   metabase?: { secret: string; metabaseUrl: string }
+  /**
+   * Canny: the private SSO key and company id, the board the front page links to, and the
+   * widget's board token; `redirect` may point at `allowedHosts` (default: the board's host).
+   */
+  canny?: {
+    secret: string
+    companyId: string
+    boardUrl: string
+    boardToken?: string
+    allowedHosts: string[]
+  }
 }
 
 /** The vendors, as people name them (for messages and pages). */
@@ -34,6 +45,7 @@ export const VENDOR_NAMES: Record<keyof RealVendors, string> = {
   intercom: 'Intercom',
   featurebase: 'Featurebase',
   metabase: 'Metabase',
+  canny: 'Canny',
 }
 
 /** The variables that make each vendor real (names only: messages never hold a value). */
@@ -48,6 +60,7 @@ const REAL_VARIABLES: Record<keyof RealVendors, string> = {
   intercom: 'INTERCOM_MESSENGER_SECRET + INTERCOM_APP_ID',
   featurebase: 'FEATUREBASE_JWT_SECRET + FEATUREBASE_PORTAL_URL + FEATUREBASE_APP_ID',
   metabase: 'METABASE_JWT_SECRET + METABASE_URL',
+  canny: 'CANNY_SSO_KEY + CANNY_COMPANY_ID + CANNY_BOARD_URL',
 }
 
 /**
@@ -147,6 +160,16 @@ export function realVendorsFromEnv(env: NodeJS.ProcessEnv): RealVendors {
   }
   if (env.METABASE_JWT_SECRET && env.METABASE_URL) {
     real.metabase = { secret: env.METABASE_JWT_SECRET, metabaseUrl: env.METABASE_URL }
+  }
+  if (env.CANNY_SSO_KEY && env.CANNY_COMPANY_ID && env.CANNY_BOARD_URL) {
+    const board = new URL(env.CANNY_BOARD_URL)
+    real.canny = {
+      secret: env.CANNY_SSO_KEY,
+      companyId: env.CANNY_COMPANY_ID,
+      boardUrl: board.href,
+      boardToken: env.CANNY_BOARD_TOKEN || undefined,
+      allowedHosts: hostsOr(env.CANNY_ALLOWED_HOSTS, board),
+    }
   }
   return real
 }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net'
 import type { SsoEvent } from '@sso/middleware'
 import {
   bettermodeSimulator,
+  cannySimulator,
   comm100Simulator,
   discourseSimulator,
   intercomSimulator,
@@ -69,6 +70,7 @@ export interface RunningDemo {
     intercom?: ReturnType<typeof intercomSimulator>
     featurebase?: ReturnType<typeof featurebaseSimulator>
     metabase?: ReturnType<typeof metabaseSimulator>
+    canny?: ReturnType<typeof cannySimulator>
   }
   /**
    * The tenant table (each tenant's secret and community URL, as the app's database would hold
@@ -320,6 +322,34 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
         metabaseUrl: origin,
         startUrl: `${origin}/dashboard/1`,
         sdkScript: `${origin}${metabaseSdkPath}`,
+      }
+    }
+
+    // Canny on base + 10: its boards send visitors to the SSO redirect; the widget page loads its SDK.
+    if (real.canny) {
+      const { boardUrl, boardToken, ...rest } = real.canny
+      vendors.canny = {
+        ...rest,
+        startUrl: boardUrl,
+        boardToken: boardToken ?? '',
+        sdkUrl: 'https://sdk.canny.io/sdk.js',
+      }
+    } else {
+      const s = secret()
+      const companyId = 'demo'
+      sims.canny = cannySimulator({
+        companies: [{ id: companyId, secret: s, ssoRedirectUrl: route('/canny/login') }],
+        frameAncestors: url,
+      })
+      const origin = await start('canny', sims.canny, 10)
+      vendors.canny = {
+        secret: s,
+        companyId,
+        allowedHosts: [origin],
+        cannyUrl: origin,
+        startUrl: `${origin}/`,
+        boardToken: `board-${companyId}`,
+        sdkUrl: `${origin}/sdk.js`,
       }
     }
 

@@ -263,6 +263,34 @@ export const FEATUREBASE_BOOT_SCRIPT = `(function (w, d) {
 `
 
 /**
+ * The Canny widget page's one script, served as `/canny.js` (no inline script: the page's CSP
+ * allows scripts from this app and the Canny SDK's origin only). It installs Canny's queueing
+ * loader, asks the token route for a token (logged out: none, an anonymous board), renders the
+ * board with it, and loads the SDK, which replays the queue.
+ */
+export const CANNY_PAGE_SCRIPT = `(function (w, d) {
+  'use strict';
+  var config = d.getElementById('canny-config');
+  if (!config) return;
+  var boardToken = config.getAttribute('data-board-token');
+  var tokenUrl = config.getAttribute('data-token-url');
+  w.Canny = w.Canny || function () { (w.Canny.q = w.Canny.q || []).push(arguments); };
+  fetch(tokenUrl, { method: 'POST', credentials: 'same-origin' })
+    .then(function (res) { return res.ok ? res.json() : null; })
+    .catch(function () { return null; })
+    .then(function (body) {
+      var options = { boardToken: boardToken, basePath: '/canny' };
+      if (body && typeof body.token === 'string') options.ssoToken = body.token;
+      w.Canny('render', options);
+    });
+  var script = d.createElement('script');
+  script.async = true;
+  script.src = config.getAttribute('data-sdk');
+  d.head.appendChild(script);
+})(window, document);
+`
+
+/**
  * The Metabase SDK page's own script (served by the app, so the page's CSP needs no inline
  * script): the `fetchRequestToken` the SDK calls. It POSTs with the session cookie (the token
  * endpoint is POST-only, the SDK's default GET is not) and passes the server's error code on.
@@ -298,6 +326,42 @@ export function metabasePage(
       instance,
     )}</code>). The SDK calls this page's <code>fetchRequestToken</code>, which posts to <code>/sso/metabase/token</code>; logged in, it gets a signed JWT that the SDK exchanges with Metabase for a session, and the dashboard shows you as the signed-in user; logged out, it asks you to sign in to the app.</p><div class="card" data-metabase-dashboard="1"></div><p><a href="/">Back</a></p>`,
     `<script src="/metabase/sdk-config.js"></script><script defer src="${escapeHtml(sdkScript)}"></script>`,
+  )
+  return { html, csp }
+}
+
+/**
+ * The Canny widget page: the board embedded in the app, fed a token from `tokenUrl`. Returns the
+ * page and its CSP: scripts from this app and the SDK's origin, the board's frame from there.
+ */
+export function cannyPage(
+  user: DemoUser | null,
+  options: { boardToken: string; sdkUrl: string; tokenUrl: string },
+): { html: string; csp: string } {
+  const sdk = new URL(options.sdkUrl).origin
+  // The widget frame lives on Canny's own origin (the simulator's, or canny.io for the real SDK).
+  const frame = sdk === 'https://sdk.canny.io' ? 'https://canny.io' : sdk
+  const csp = [
+    "default-src 'none'",
+    `script-src 'self' ${sdk}`,
+    `frame-src ${frame}`,
+    `connect-src 'self' ${frame}`,
+    "style-src 'unsafe-inline'",
+    `img-src 'self' ${frame}`,
+    "form-action 'self'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+  ].join('; ')
+  const html = layout(
+    'Canny',
+    `<h1>Canny widget</h1>${whoIsSignedIn(user, '/canny')}<p>Below is a Canny board, drawn by Canny's widget script (here the local simulator's). This page posts to <code>${escapeHtml(
+      options.tokenUrl,
+    )}</code> for a token and hands it to the widget as <code>ssoToken</code>; logged in, the board shows you as the signed-in user; logged out, it is the anonymous board.</p><div id="canny-config" hidden data-board-token="${escapeHtml(
+      options.boardToken,
+    )}" data-token-url="${escapeHtml(options.tokenUrl)}" data-sdk="${escapeHtml(
+      options.sdkUrl,
+    )}"></div><div class="card" data-canny></div><p><a href="/">Back</a></p>`,
+    '<script src="/canny.js" defer></script>',
   )
   return { html, csp }
 }

@@ -288,6 +288,7 @@ describe('the demo with simulators only', () => {
           'intercom',
           'featurebase',
           'metabase',
+          'canny',
         ].sort(),
       )
       for (const path of ['/login?returnTo=%2F', '/']) {
@@ -416,6 +417,67 @@ describe('Metabase with real credentials', () => {
       const location = new URL(sso.headers.get('location') ?? '')
       expect(`${location.origin}${location.pathname}`).toBe('https://metabase.acme.com/auth/sso')
       expect(location.searchParams.get('return_to')).toBe('/dashboard/3')
+    } finally {
+      await demo.close()
+    }
+  })
+})
+
+describe('Canny with real credentials', () => {
+  const CANNY = {
+    CANNY_SSO_KEY: 'canny-private-sso-key-0123456789abcdef-not-for-logs',
+    CANNY_COMPANY_ID: '5f1c2e9a8b7d6c5e',
+    CANNY_BOARD_URL: 'https://acme.canny.io/feature-requests',
+    CANNY_BOARD_TOKEN: 'board-token-1',
+  }
+
+  it('is refused without the flag, named with its variables and never its key', async () => {
+    const error = await startDemo({
+      port: 0,
+      real: realVendorsFromEnv(CANNY),
+      demoLoginWithRealVendors: false,
+    }).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(UnsafeDemoLoginError)
+    const message = (error as Error).message
+    expect(message).toContain('Canny (CANNY_SSO_KEY + CANNY_COMPANY_ID + CANNY_BOARD_URL)')
+    expect(message).not.toContain(CANNY.CANNY_SSO_KEY)
+  })
+
+  it('sends the token to canny.io, redirects only to the board’s host, and loads the real SDK', async () => {
+    const demo = await startDemo({
+      port: 0,
+      real: realVendorsFromEnv(CANNY),
+      demoLoginWithRealVendors: true,
+      onEvent: () => {},
+    })
+    try {
+      expect(demo.realVendors).toEqual(['Canny'])
+      expect(demo.simulators.canny).toBeUndefined()
+      const home = await (await fetch(demo.url)).text()
+      expect(home).toContain('href="https://acme.canny.io/feature-requests"')
+      const login = await fetch(`${demo.url}/login`, {
+        method: 'POST',
+        body: new URLSearchParams({ email: 'ada@example.com', name: 'Ada', returnTo: '/' }),
+        redirect: 'manual',
+      })
+      const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? ''
+      const query = (redirect: string) =>
+        new URLSearchParams({ companyID: CANNY.CANNY_COMPANY_ID, redirect }).toString()
+      const ok = await fetch(
+        `${demo.url}/sso/canny/login?${query('https://acme.canny.io/feature-requests/p/x')}`,
+        { headers: { cookie }, redirect: 'manual' },
+      )
+      expect(ok.status).toBe(302)
+      const location = new URL(ok.headers.get('location') ?? '')
+      expect(`${location.origin}${location.pathname}`).toBe('https://canny.io/api/redirects/sso')
+      const other = await fetch(`${demo.url}/sso/canny/login?${query('https://other.canny.io/')}`, {
+        headers: { cookie },
+        redirect: 'manual',
+      })
+      expect(other.status).toBe(400)
+      const page = await fetch(`${demo.url}/canny`, { headers: { cookie } })
+      expect(await page.text()).toContain('data-sdk="https://sdk.canny.io/sdk.js"')
+      expect(page.headers.get('content-security-policy')).toContain('frame-src https://canny.io')
     } finally {
       await demo.close()
     }
