@@ -53,10 +53,7 @@ export const KomoContext = createContext<KomoContextValue | undefined>(undefined
 export function useKomoContext(hook: string): KomoContextValue {
   const value = useContext(KomoContext)
   if (!value) {
-    throw new SsoError(
-      'ERR_SSO_CONFIG',
-      `${hook}() must be called inside <KomoProvider tokenUrl user>`,
-    )
+    throw new SsoError('ERR_SSO_CONFIG', `${hook}() must be called inside <KomoProvider>`)
   }
   return value
 }

@@ -10,6 +10,7 @@ export type {
   ClientSsoErrorCode,
   ServerSsoErrorCode,
   SsoErrorCode,
+  TokenField,
   TokenFetcher,
   TokenResult,
   TokenSnapshot,

@@ -44,10 +44,37 @@ describe('source modules', () => {
     }
   })
 
-  it("marks only the React entry with 'use client', as its first statement", () => {
-    expect(read('index.ts')).toMatch(/^'use client'\n/)
-    expect(modules.filter((name) => /^\s*['"]use client['"]/.test(read(name)))).toEqual([
-      'index.ts',
+  // The built entries (tsup.config.ts): the React ones, and `embed`, the push bindings' shared hook.
+  const REACT_ENTRIES = [
+    'canny.ts',
+    'embed.ts',
+    'featurebase.ts',
+    'index.ts',
+    'intercom.ts',
+    'metabase.ts',
+  ]
+
+  it("marks exactly the React entries with 'use client', as their first statement", () => {
+    for (const entry of REACT_ENTRIES) expect(read(entry)).toMatch(/^'use client'\n/)
+    expect(modules.filter((name) => /^\s*['"]use client['"]/.test(read(name)))).toEqual(
+      REACT_ENTRIES,
+    )
+  })
+
+  it('keeps the Metabase entry free of the push bindings’ hook, and user.ts free of React', () => {
+    expect([...reachable('metabase.ts')].sort()).toEqual([
+      'errors.ts',
+      'metabase.ts',
+      'token-store.ts',
+      'user.ts',
     ])
+    expect(importsOf('user.ts')).toEqual([])
+  })
+
+  it('builds every push binding on the one shared hook and the one store', () => {
+    for (const binding of ['canny.ts', 'featurebase.ts', 'intercom.ts']) {
+      expect(importsOf(binding)).toEqual(expect.arrayContaining(['embed.ts', 'token-store.ts']))
+      expect(read(binding)).not.toMatch(/createTokenStore|useSyncExternalStore/)
+    }
   })
 })

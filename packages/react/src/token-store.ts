@@ -9,7 +9,8 @@ export interface TokenResult {
   /** The token handed to the embed SDK. Never empty. */
   token: string
   /**
-   * Expiry in unix seconds; when absent, the JWT's `exp` claim is used. When the token is a JWT
+   * Expiry in unix seconds; when absent, the JWT's `exp` claim is used; `Infinity` for a value
+   * that never expires (Intercom's legacy `userHash`), kept until {@link TokenStore.clear}. When the token is a JWT
    * with `iat`, the store keeps it for `expiresAt - iat` from its arrival, measured on the local
    * clock, so a client clock off from the server's does not matter; without `iat`, `expiresAt`
    * is compared with the local clock (then a skewed client clock shifts the expiry by its skew).
@@ -85,6 +86,13 @@ export interface TokenStore {
    * request. Rejects with an {@link SsoError}; never resolves to an empty token.
    */
   getToken(): Promise<string>
+  /**
+   * Milliseconds until {@link TokenStore.getToken} asks the backend again (`refreshLeewayMs`
+   * before the cached token expires): `Infinity` for a token that never expires, `0` when no
+   * token is cached or its expiry is unknown. Bindings that push a token into an SDK re-push it
+   * then.
+   */
+  refreshIn(): number
   /** Drops the cached token and cancels a request in flight (logout, user switch). */
   clear(): void
 }
@@ -92,10 +100,15 @@ export interface TokenStore {
 const IDLE: TokenSnapshot = { status: 'idle', error: null }
 
 /**
- * The JWT's payload, or `{}` when the token is not a JWT. The claims are as the token has them:
- * possibly missing or not numbers, which the arithmetic below turns into NaN.
+ * A JWT's payload, read without verifying it (the page only needs its times), or `{}` when the
+ * token is not a JWT. The claims are as the token has them: possibly missing or not numbers.
+ *
+ * @example
+ * ```ts
+ * const { iat } = jwtClaims(token) // unknown: check it is a number before using it
+ * ```
  */
-function jwtClaims(token: string): { exp?: unknown; iat?: unknown } {
+export function jwtClaims(token: string): { exp?: unknown; iat?: unknown } {
   try {
     // A token without a payload part throws here, and so counts as not a JWT.
     const payload = token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')
@@ -147,12 +160,12 @@ export function createTokenStore({
   return {
     subscribe(listener) {
       listeners.add(listener)
-      return () => {
-        listeners.delete(listener)
-      }
+      return () => listeners.delete(listener)
     },
     getSnapshot: () => snapshot,
     getServerSnapshot: () => IDLE,
+    // NaN (an unknown expiry) and a past time both become 0.
+    refreshIn: () => (cached && staleAtMs > clock() ? staleAtMs - clock() : 0),
     getToken() {
       if (cached && clock() < staleAtMs) return Promise.resolve(cached)
       if (pending) return pending
@@ -163,14 +176,12 @@ export function createTokenStore({
         timeoutMs,
       )
       inflight = controller
-      pending = Promise.race([
-        // Called inside the race so a fetcher that throws synchronously still rejects.
-        new Promise<string | TokenResult>((resolve) => resolve(fetchToken({ signal }))),
-        // Races the fetcher so one that ignores `signal` still cannot hang its callers.
-        new Promise<never>((_, reject) => {
-          signal.addEventListener('abort', () => reject(signal.reason))
-        }),
-      ]).then(
+      pending = new Promise<string | TokenResult>((resolve, reject) => {
+        // Rejects on abort even when the fetcher ignores `signal`, so it cannot hang its callers.
+        signal.addEventListener('abort', () => reject(signal.reason))
+        // Called inside the executor so a fetcher that throws synchronously still rejects.
+        Promise.resolve(fetchToken({ signal })).then(resolve, reject)
+      }).then(
         (result) => {
           clearTimeout(timer)
           // clear() may land between the fetcher resolving and this line; that token is stale.
@@ -216,18 +227,29 @@ export function createTokenStore({
 }
 
 /**
+ * The JSON field an `@sso/middleware` token endpoint answers with: `token` (Komo, Intercom,
+ * Canny, Featurebase), `jwt` (Metabase), `userHash` (Intercom's legacy mode).
+ */
+export type TokenField = 'token' | 'jwt' | 'userHash' | (string & {})
+
+/**
  * A {@link TokenFetcher} for an `@sso/middleware` token endpoint: POSTs to `tokenUrl` with
  * same-origin cookies and no body (the server reads the session), and reads
- * `{ token, expiresAt }`. A 401 rejects with `ERR_SSO_UNAUTHENTICATED`; another error answer
- * rejects with the server's own code from its `{"error":{"code"}}` body (e.g.
- * `ERR_SSO_FORBIDDEN`), or `ERR_SSO_TOKEN_FETCH` when it sent none; `status` is set either way.
+ * `{ [field], expiresAt }` (`field` default: `'token'`). A 401 rejects with
+ * `ERR_SSO_UNAUTHENTICATED`; another error answer rejects with the server's own code from its
+ * `{"error":{"code"}}` body (e.g. `ERR_SSO_FORBIDDEN`), or `ERR_SSO_TOKEN_FETCH` when it sent
+ * none; `status` is set either way.
  *
  * @example
  * ```ts
- * const store = createTokenStore({ fetchToken: fetchTokenFrom('/sso/komo/token') })
+ * const komo = createTokenStore({ fetchToken: fetchTokenFrom('/sso/komo/token') })
+ * const metabase = createTokenStore({ fetchToken: fetchTokenFrom('/sso/metabase/token', 'jwt') })
  * ```
  */
-export function fetchTokenFrom(tokenUrl: string): TokenFetcher {
+export function fetchTokenFrom(
+  tokenUrl: string,
+  field: TokenField = 'token',
+): (context: { signal: AbortSignal }) => Promise<TokenResult> {
   return async ({ signal }) => {
     const res = await fetch(tokenUrl, {
       method: 'POST',
@@ -236,7 +258,8 @@ export function fetchTokenFrom(tokenUrl: string): TokenFetcher {
     })
     // A body that is not JSON becomes an empty result, which the store rejects as a bad response.
     const body = await res.json().catch(() => '')
-    if (res.ok) return body
+    // The store reads `token` (here the named field) and `expiresAt`, and rejects an empty token.
+    if (res.ok) return { ...body, token: body?.[field] }
     // Only the server's code is read from an error body, and only when it looks like one: the
     // body itself never reaches a message (a misbehaving proxy could put anything there).
     const { status } = res

@@ -188,7 +188,7 @@ describe('useAuthRequestHandler', () => {
       expect.objectContaining({
         name: 'SsoError',
         code: 'ERR_SSO_CONFIG',
-        message: 'useAuthRequestHandler() must be called inside <KomoProvider tokenUrl user>',
+        message: 'useAuthRequestHandler() must be called inside <KomoProvider>',
       }),
     )
   })

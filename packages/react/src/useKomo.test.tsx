@@ -64,7 +64,7 @@ describe('useKomo', () => {
       expect.objectContaining({
         name: 'SsoError',
         code: 'ERR_SSO_CONFIG',
-        message: 'useKomo() must be called inside <KomoProvider tokenUrl user>',
+        message: 'useKomo() must be called inside <KomoProvider>',
       }),
     )
   })

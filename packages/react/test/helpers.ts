@@ -50,3 +50,34 @@ export function deferred<T>() {
   })
   return { promise, resolve, reject }
 }
+
+type SdkGlobal = 'Intercom' | 'Canny' | 'Featurebase'
+
+/**
+ * Stands in for a vendor SDK that is already loaded: `window[name]` as a recorder of every
+ * `name(command, ...args)` call, so the bindings install no loader and add no script.
+ */
+export function fakeSdk(name: SdkGlobal) {
+  const sdk = vi.fn<(command: string, ...args: unknown[]) => void>()
+  ;(window as unknown as Record<string, unknown>)[name] = sdk
+  return sdk
+}
+
+/** The session the fake token endpoint signs for: a JWT with `iat` now and `exp` in `ttl` s. */
+export function sessionEndpoint(field = 'token', ttl = 3600) {
+  const session: { user: string | null } = { user: 'u1' }
+  let calls = 0
+  const fetch = stubTokenEndpoint(() => {
+    if (!session.user) return json({ error: { code: 'ERR_SSO_UNAUTHENTICATED' } }, 401)
+    const iat = Math.floor(Date.now() / 1000)
+    const token = jwt({ sub: session.user, n: ++calls, iat, exp: iat + ttl })
+    return json({ [field]: token, expiresAt: iat + ttl })
+  })
+  return { session, fetch }
+}
+
+/** The `sub` and call number `n` of a token from {@link sessionEndpoint}. */
+export function who(token: unknown): string {
+  const { sub, n } = JSON.parse(Buffer.from(String(token).split('.')[1]!, 'base64url').toString())
+  return `${sub}#${n}`
+}
