@@ -308,6 +308,51 @@ describe('createTokenStore', () => {
   )
 })
 
+describe('createTokenStore refreshIn', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ now: START })
+  })
+
+  it('counts down to refreshLeewayMs before expiry, then reports 0', async () => {
+    const store = createTokenStore({
+      fetchToken: async () => ({ token: 't', expiresAt: nowSeconds() + 3600 }),
+      refreshLeewayMs: 60_000,
+    })
+    expect(store.refreshIn()).toBe(0) // nothing cached yet
+    await store.getToken()
+    expect(store.refreshIn()).toBe(3_540_000)
+    vi.setSystemTime(START.getTime() + 3_539_000)
+    expect(store.refreshIn()).toBe(1000)
+    vi.setSystemTime(START.getTime() + 3_540_000)
+    expect(store.refreshIn()).toBe(0)
+  })
+
+  it('reports 0 for a token whose expiry it cannot read, and after clear()', async () => {
+    const store = createTokenStore({ fetchToken: async () => 'opaque' })
+    await store.getToken()
+    expect(store.refreshIn()).toBe(0)
+    const timed = createTokenStore({
+      fetchToken: async () => ({ token: 't', expiresAt: nowSeconds() + 3600 }),
+    })
+    await timed.getToken()
+    timed.clear()
+    expect(timed.refreshIn()).toBe(0)
+  })
+
+  it('keeps a value with expiresAt Infinity until clear(), and says so', async () => {
+    let n = 0
+    const store = createTokenStore({
+      fetchToken: async () => ({ token: `hash-${++n}`, expiresAt: Number.POSITIVE_INFINITY }),
+    })
+    expect(await store.getToken()).toBe('hash-1')
+    vi.setSystemTime(START.getTime() + 365 * 86_400_000)
+    expect(await store.getToken()).toBe('hash-1')
+    expect(store.refreshIn()).toBe(Number.POSITIVE_INFINITY)
+    store.clear()
+    expect(await store.getToken()).toBe('hash-2')
+  })
+})
+
 describe('createTokenStore clock', () => {
   it('follows fake timers installed after the store was created', async () => {
     const fetchToken = vi.fn<TokenFetcher>(async () => ({
@@ -452,6 +497,25 @@ describe('fetchTokenFrom', () => {
     expect(error.code).toBe('ERR_SSO_FORBIDDEN')
     expect(error.message).toBe('Token endpoint answered 403')
     expect(JSON.stringify({ ...error, message: error.message })).not.toContain(token)
+  })
+
+  it.each([
+    ['jwt', { jwt: 'metabase.jwt.value', expiresAt: 1_900_000_000 }],
+    ['userHash', { userHash: 'f00d' }],
+  ])('reads the %s field when asked to', async (field, body) => {
+    stubTokenEndpoint(() => json(body))
+    const result = await fetchTokenFrom(
+      '/sso/x/token',
+      field,
+    )({ signal: new AbortController().signal })
+    expect(result.token).toBe(Object.values(body)[0])
+    expect(result.expiresAt).toBe((body as { expiresAt?: number }).expiresAt)
+  })
+
+  it('rejects an answer that holds the token under another field than the one asked for', async () => {
+    stubTokenEndpoint(() => json({ token: 'a.b.c', expiresAt: 1_900_000_000 }))
+    const store = createTokenStore({ fetchToken: fetchTokenFrom('/sso/metabase/token', 'jwt') })
+    expect(await rejectionOf(store.getToken())).toMatchObject({ code: 'ERR_SSO_BAD_RESPONSE' })
   })
 
   it('rejects a 200 that is not JSON with ERR_SSO_BAD_RESPONSE', async () => {

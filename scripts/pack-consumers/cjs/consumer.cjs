@@ -82,6 +82,22 @@ async function main() {
     for (const fn of [KomoProvider, useAuthRequestHandler, useKomo, komoSimulator]) {
       assert.equal(typeof fn, 'function')
     }
+    // @sso/react's binding subpaths load, and reject with the root entry's one SsoError: Komo's
+    // endpoint answers { token }, which a Metabase fetchRequestToken (asking for { jwt }) refuses.
+    const bindings = {
+      intercom: 'useIntercom',
+      canny: 'CannyWidget',
+      featurebase: 'useFeaturebase',
+    }
+    for (const [path, name] of Object.entries({ ...bindings, metabase: 'useFetchRequestToken' })) {
+      assert.equal(typeof require(`@sso/react/${path}`)[name], 'function', `@sso/react/${path}`)
+    }
+    const { createFetchRequestToken } = require('@sso/react/metabase')
+    const noJwt = await createFetchRequestToken({ tokenUrl: `${url}/sso/komo/token` })().catch(
+      (e) => e,
+    )
+    assert.ok(noJwt instanceof reactRoot.SsoError, 'one SsoError across @sso/react entries')
+    assert.equal(noJwt.code, 'ERR_SSO_BAD_RESPONSE')
     console.log(
       'cjs consumer: token issued, verified, cross-site refused; every subpath shares one core; a vendor-kit route answers',
     )
