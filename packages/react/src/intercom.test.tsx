@@ -134,18 +134,25 @@ describe("useIntercom mode: 'userHash' (legacy identity verification)", () => {
       ['boot', { app_id: 'app_1', user_id: 'u1', user_hash: 'hmac-of-u1' }],
     ])
 
-    // No expiry: no refetch and no re-boot, however long the page stays open.
+    // No expiry: no refetch and no re-boot, however long the page stays open, and the cached
+    // hash serves a later boot of the same user (here a new app id) without a request.
     await act(() => vi.advanceTimersByTimeAsync(30 * 86_400_000))
-    expect(fetch).toHaveBeenCalledTimes(1)
     expect(sdk).toHaveBeenCalledTimes(1)
+    view.rerender(<Messenger appId="app_2" user={{ id: 'u1' }} mode="userHash" />)
+    await flush()
+    expect(fetch).toHaveBeenCalledTimes(1)
+    expect(sdk.mock.calls.at(-1)).toEqual([
+      'boot',
+      { app_id: 'app_2', user_id: 'u1', user_hash: 'hmac-of-u1' },
+    ])
 
     session.user = 'u2'
-    view.rerender(<Messenger appId="app_1" user={{ id: 'u2' }} mode="userHash" />)
+    view.rerender(<Messenger appId="app_2" user={{ id: 'u2' }} mode="userHash" />)
     await flush()
     expect(fetch).toHaveBeenCalledTimes(2)
-    expect(sdk.mock.calls.slice(1)).toEqual([
+    expect(sdk.mock.calls.slice(-2)).toEqual([
       ['shutdown'],
-      ['boot', { app_id: 'app_1', user_id: 'u2', user_hash: 'hmac-of-u2' }],
+      ['boot', { app_id: 'app_2', user_id: 'u2', user_hash: 'hmac-of-u2' }],
     ])
   })
 
