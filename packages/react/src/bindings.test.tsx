@@ -324,6 +324,18 @@ describe.each(BINDINGS)('$name binding lifecycle', (binding) => {
     expect(boots(sdk)).toEqual([binding.boot('app-1'), binding.boot('app-2')])
   })
 
+  it('asks a new tokenUrl from the next request on (a tenant switch)', async () => {
+    const sdk = sdkFor(binding.name)
+    const { fetch, session } = sessionEndpoint()
+    const view = render(binding.mount({ user: 'u1', tokenUrl: '/t/a/token' }))
+    await flush()
+    session.user = 'u2'
+    view.rerender(binding.mount({ user: 'u2', tokenUrl: '/t/b/token' }))
+    await flush()
+    expect(fetch.mock.calls.map(([url]) => url)).toEqual(['/t/a/token', '/t/b/token'])
+    expect(bootedUsers(sdk)).toEqual(['u1#1', 'u2#2'])
+  })
+
   it('writes nothing to localStorage or sessionStorage', async () => {
     const setItem = vi.spyOn(Storage.prototype, 'setItem')
     const { rerender } = setup('u1')

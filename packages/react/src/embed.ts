@@ -88,9 +88,9 @@ export function useTokenBinding(
   shutdown: () => void,
   restart?: unknown,
 ): TokenSnapshot {
-  const latest = useRef({ options, boot, shutdown })
+  const latest = useRef({ options, defaultFetchToken, boot, shutdown })
   useEffect(() => {
-    latest.current = { options, boot, shutdown }
+    latest.current = { options, defaultFetchToken, boot, shutdown }
   })
   const [store] = useState(
     () =>
@@ -99,8 +99,10 @@ export function useTokenBinding(
         // timeoutMs and refreshLeewayMs; the store reads no other option.
         ...options,
         // Resolved per request, so a new fetchToken or tokenUrl applies without a new cache.
-        fetchToken: (context) =>
-          (latest.current.options.fetchToken ?? defaultFetchToken())(context),
+        fetchToken: (context) => {
+          const { options, defaultFetchToken } = latest.current
+          return (options.fetchToken ?? defaultFetchToken())(context)
+        },
       }),
   )
   const key = userKey(options.user)
