@@ -15,6 +15,9 @@ export const sourceAliases = {
   '@sso/middleware/fetch': fileURLToPath(
     new URL('./packages/middleware/src/fetch.ts', import.meta.url),
   ),
+  '@sso/middleware/fastify': fileURLToPath(
+    new URL('./packages/middleware/src/fastify.ts', import.meta.url),
+  ),
   '@sso/middleware': src('middleware'),
   '@sso/testing': src('testing'),
 }

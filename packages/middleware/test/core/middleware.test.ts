@@ -492,6 +492,13 @@ describe.each(byName(HOSTS))('%s', (_name, host) => {
     it("hands a badly encoded path to the app's error handler like every other request-time error", async () => {
       const app = await start({ basePath: '/t/:tenant/sso', onError: 'next' })
       const sent = await app.send('/t/%ZZ/sso/acme/login')
+      if (host.routerRefusesBadPaths) {
+        // Fastify answers before any plugin runs: still a 400 that echoes nothing of ours.
+        expect(sent.status).toBe(400)
+        expect(JSON.parse(sent.body)).toMatchObject({ code: 'FST_ERR_BAD_URL' })
+        expect(app.errors).toEqual([])
+        return
+      }
       expect(sent.appError).toBe(true)
       expect(app.errors).toEqual([
         expect.objectContaining({ code: 'ERR_SSO_BAD_REQUEST', status: 400 }),

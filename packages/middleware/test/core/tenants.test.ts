@@ -321,7 +321,11 @@ describe.each(byName(HOSTS))('%s', (_name, host) => {
       message:
         'tenant "acme": ssoMiddleware(): vendor "komo" is in the tenant\'s vendors twice; return each vendor once.'.replace(
           'ssoMiddleware',
-          host.name.startsWith('ssoHandler') ? 'ssoHandler' : 'ssoMiddleware',
+          host.name.startsWith('ssoHandler')
+            ? 'ssoHandler'
+            : host.name.startsWith('ssoPlugin')
+              ? 'ssoPlugin'
+              : 'ssoMiddleware',
         ),
     })
   })

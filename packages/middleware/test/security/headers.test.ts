@@ -1,6 +1,7 @@
 // DESIGN rule 3 (and rule 4's closed CORS): the headers on every token-bearing response and on
-// every HTML page the middleware writes, through both adapters.
+// every HTML page the middleware writes, through every adapter.
 import type { IncomingMessage } from 'node:http'
+import Fastify from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   bettermode,
@@ -16,6 +17,7 @@ import {
   ssoMiddleware,
   type Vendor,
 } from '../../src/index'
+import { ssoPlugin } from '../../src/fastify'
 import {
   ALICE,
   COMM100_HOSTS,
@@ -77,6 +79,30 @@ const HOSTS: Host[] = [
     },
   },
   {
+    name: 'ssoPlugin on Fastify 5',
+    async start(options) {
+      const app = Fastify()
+      await app.register(ssoPlugin, options)
+      await app.sso.ready
+      await app.listen({ port: 0, host: '127.0.0.1' })
+      const { port } = app.server.address() as { port: number }
+      return {
+        close: () => app.close(),
+        async request(method, path, headers) {
+          const reply = await send(port, { method, path, headers })
+          return {
+            status: reply.status,
+            body: reply.body,
+            header: (name) => {
+              const value = reply.headers[name]
+              return value === undefined ? null : Array.isArray(value) ? value.join(', ') : value
+            },
+          }
+        },
+      }
+    },
+  },
+  {
     name: 'ssoHandler (Fetch)',
     async start(options) {
       const handler = ssoHandler(options as SsoOptions<Request>)
@@ -99,7 +125,7 @@ const HOSTS: Host[] = [
   },
 ]
 
-// Origin must match Host; both adapters see this Host header as sent.
+// Origin must match Host; every adapter sees this Host header as sent.
 const SAME_ORIGIN = {
   host: '127.0.0.1',
   origin: 'http://127.0.0.1',
