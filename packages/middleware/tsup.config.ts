@@ -5,7 +5,13 @@ export default defineConfig({
   // src/vendors/, so a new vendor needs no line here). Shared code goes
   // to shared chunks (splitting, ESM and CJS alike), so every entry hands out the same SsoError
   // class and the same core, whichever subpaths an app combines.
-  entry: ['src/index.ts', 'src/fetch.ts', 'src/fastify.ts', 'src/vendor-kit.ts', 'src/vendors/*.ts'],
+  entry: [
+    'src/index.ts',
+    'src/fetch.ts',
+    'src/fastify.ts',
+    'src/vendor-kit.ts',
+    'src/vendors/*.ts',
+  ],
   // Optional peers of `./fastify`: imported at run time by the apps that use it, never bundled.
   external: ['fastify', 'fastify-plugin'],
   format: ['esm', 'cjs'],
