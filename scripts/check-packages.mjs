@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Packaging budgets, checked in CI (not timed tests): publint and @arethetypeswrong/cli clean for
-// every published package, @sso/middleware's runtime dependencies exactly jose and
-// path-to-regexp, @sso/react within its size budget, and the packed tarballs installed by npm
+// every published package (attw on every subpath), @sso/middleware's runtime dependencies exactly
+// jose and path-to-regexp and its subpaths exactly those listed below, its framework peers
+// (Fastify) optional, @sso/react within its size budget, and the packed tarballs installed by npm
 // into an ESM and a CommonJS app that type-check and run (scripts/pack-consumers/). Run after
 // `pnpm build`.
 import { spawnSync } from 'node:child_process'
@@ -13,6 +14,19 @@ const EXPECTED_DEPENDENCIES = {
   'packages/react': [],
   'packages/testing': ['jose'],
 }
+// Every subpath a package exports: a new one is added here on purpose, and attw and the packed
+// consumers (scripts/pack-consumers/) then cover it.
+const EXPECTED_SUBPATHS = {
+  'packages/middleware': [
+    '.',
+    './fetch',
+    './fastify',
+    './vendor-kit',
+    './vendors/*',
+    './package.json',
+  ],
+}
+const OPTIONAL_PEERS = { 'packages/middleware': ['fastify', 'fastify-plugin'] }
 // Under `npx pnpm@…` pnpm may not be on PATH by name; npm_execpath points at the running one.
 const PNPM = process.env.npm_execpath?.includes('pnpm') ? process.env.npm_execpath : 'pnpm'
 const started = Date.now()
@@ -37,6 +51,24 @@ for (const dir of PACKAGES) {
     fail(`${pkg.name}: runtime dependencies are [${deps}], expected exactly [${expected}]`)
   } else {
     console.log(`✓ ${pkg.name}: runtime dependencies [${deps.join(', ')}]`)
+  }
+  const subpaths = EXPECTED_SUBPATHS[dir]
+  if (subpaths) {
+    const actual = Object.keys(pkg.exports ?? {})
+    if (JSON.stringify(actual) !== JSON.stringify(subpaths)) {
+      fail(`${pkg.name}: exports [${actual}], expected exactly [${subpaths}]`)
+    } else {
+      console.log(`✓ ${pkg.name}: subpaths [${actual.join(', ')}]`)
+    }
+  }
+  // A framework peer is for the apps that import its subpath only: optional, so nobody else
+  // installs it (or is warned about it).
+  for (const name of OPTIONAL_PEERS[dir] ?? []) {
+    if (!pkg.peerDependencies?.[name] || pkg.peerDependenciesMeta?.[name]?.optional !== true) {
+      fail(`${pkg.name}: ${name} must be an optional peer dependency`)
+    } else {
+      console.log(`✓ ${pkg.name}: ${name} is an optional peer (${pkg.peerDependencies[name]})`)
+    }
   }
   if (!run(PNPM, ['exec', 'publint', '--strict'], dir)) fail(`${pkg.name}: publint`)
   // attw cannot check a wildcard export (`./vendors/*`): name each file it stands for.

@@ -1,7 +1,8 @@
 // A CommonJS app using the published packages as installed from their tarballs (each package's
 // `require` build, which itself loads ESM-only jose through require(esm)): the middleware on
 // node:http with komo(), a token fetched through @sso/react's token store and verified by
-// @sso/testing the way Komo would. Exits non-zero on any mismatch.
+// @sso/testing the way Komo would; the same through the Fetch handler (`/fetch`) and the Fastify
+// plugin (`/fastify`) registered on a real Fastify app. Exits non-zero on any mismatch.
 const assert = require('node:assert/strict')
 const { randomBytes } = require('node:crypto')
 const { createServer } = require('node:http')
@@ -16,6 +17,9 @@ const {
 const { komoSimulator, verifyVendorToken } = require('@sso/testing')
 const root = require('@sso/middleware')
 const kit = require('@sso/middleware/vendor-kit')
+const fetchEntry = require('@sso/middleware/fetch')
+const fastifyEntry = require('@sso/middleware/fastify')
+const Fastify = require('fastify')
 const reactRoot = require('@sso/react')
 const tokenStore = require('@sso/react/token-store')
 
@@ -30,6 +34,16 @@ for (const id of vendors) {
   assert.equal(require(`@sso/middleware/vendors/${id}`)[id], root[id], `vendors/${id}`)
 }
 assert.equal(kit.SsoError, root.SsoError)
+for (const [name, entry] of [
+  ['fetch', fetchEntry],
+  ['fastify', fastifyEntry],
+]) {
+  assert.equal(entry.SsoError, root.SsoError, `@sso/middleware/${name} shares SsoError`)
+  assert.equal(entry.komo, root.komo, `@sso/middleware/${name} shares komo`)
+}
+assert.equal(fetchEntry.ssoHandler, root.ssoHandler)
+assert.equal('ssoMiddleware' in fetchEntry, false)
+assert.equal(typeof fastifyEntry.ssoPlugin, 'function')
 assert.equal(kit.defineVendor, root.defineVendor)
 assert.equal(tokenStore.SsoError, reactRoot.SsoError)
 assert.equal(tokenStore.createTokenStore, reactRoot.createTokenStore)
@@ -98,8 +112,31 @@ async function main() {
     )
     assert.ok(noJwt instanceof reactRoot.SsoError, 'one SsoError across @sso/react entries')
     assert.equal(noJwt.code, 'ERR_SSO_BAD_RESPONSE')
+    const handler = fetchEntry.ssoHandler({ getUser: () => user, vendors: [komo({ secret })] })
+    const fetched = await handler(
+      new Request('http://app.example/sso/komo/token', { method: 'POST' }),
+    )
+    const fetchedClaims = await verifyVendorToken('komo', (await fetched.json()).token, secret)
+    assert.equal(fetchedClaims.sub, user.id)
+
+    const app = Fastify()
+    await app.register(fastifyEntry.ssoPlugin, {
+      getUser: (request) => (request.headers['x-user'] === user.id ? user : null),
+      vendors: [komo({ secret })],
+    })
+    await app.sso.ready
+    await app.listen({ port: 0, host: '127.0.0.1' })
+    try {
+      const base = `http://127.0.0.1:${app.server.address().port}/sso/komo/token`
+      const signedIn = await fetch(base, { method: 'POST', headers: { 'x-user': user.id } })
+      const fastifyClaims = await verifyVendorToken('komo', (await signedIn.json()).token, secret)
+      assert.equal(fastifyClaims.sub, user.id)
+      assert.equal((await fetch(base, { method: 'POST' })).status, 401)
+    } finally {
+      await app.close()
+    }
     console.log(
-      'cjs consumer: token issued, verified, cross-site refused; every subpath shares one core; a vendor-kit route answers',
+      'cjs consumer: token issued, verified, cross-site refused; every subpath shares one core; a vendor-kit route answers; the Fetch handler and the Fastify plugin sign',
     )
   } finally {
     server.close()

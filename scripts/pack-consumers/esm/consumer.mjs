@@ -1,11 +1,14 @@
 // An ESM app using the published packages as installed from their tarballs: the middleware on
 // node:http with komo(), a token fetched through @sso/react's token store and verified by
-// @sso/testing the way Komo would. Exits non-zero on any mismatch.
+// @sso/testing the way Komo would; the same through the Fetch handler (`/fetch`) and the Fastify
+// plugin (`/fastify`) registered on a real Fastify app. Exits non-zero on any mismatch.
 import assert from 'node:assert/strict'
 import { randomBytes } from 'node:crypto'
 import { readdirSync } from 'node:fs'
 import { createServer } from 'node:http'
 import * as root from '@sso/middleware'
+import * as fastifyEntry from '@sso/middleware/fastify'
+import * as fetchEntry from '@sso/middleware/fetch'
 import * as kit from '@sso/middleware/vendor-kit'
 import { isSsoError, komo, ssoMiddleware } from '@sso/middleware'
 import {
@@ -18,6 +21,7 @@ import {
 import * as reactRoot from '@sso/react'
 import * as tokenStore from '@sso/react/token-store'
 import { komoSimulator, verifyVendorToken } from '@sso/testing'
+import Fastify from 'fastify'
 
 // Every subpath resolves, and shares one copy of the core with the root entry.
 // The vendors are read from the installed package itself: every one it ships is checked.
@@ -33,6 +37,17 @@ for (const id of VENDORS) {
   assert.equal(sub[id], root[id], `@sso/middleware/vendors/${id} is the root's ${id}`)
 }
 assert.equal(kit.SsoError, root.SsoError)
+for (const [name, entry] of [
+  ['fetch', fetchEntry],
+  ['fastify', fastifyEntry],
+]) {
+  assert.equal(entry.SsoError, root.SsoError, `@sso/middleware/${name} shares SsoError`)
+  assert.equal(entry.komo, root.komo, `@sso/middleware/${name} shares komo`)
+  assert.equal(entry.defineVendor, root.defineVendor, `@sso/middleware/${name} shares defineVendor`)
+}
+assert.equal(fetchEntry.ssoHandler, root.ssoHandler)
+assert.equal('ssoMiddleware' in fetchEntry, false)
+assert.equal(typeof fastifyEntry.ssoPlugin, 'function')
 assert.equal(kit.defineVendor, root.defineVendor)
 assert.equal(tokenStore.SsoError, reactRoot.SsoError)
 assert.equal(tokenStore.createTokenStore, reactRoot.createTokenStore)
@@ -115,8 +130,37 @@ try {
   )
   assert.ok(noJwt instanceof reactRoot.SsoError, 'one SsoError across @sso/react entries')
   assert.equal(noJwt.code, 'ERR_SSO_BAD_RESPONSE')
+  // The Fetch handler, from its own subpath.
+  const handler = fetchEntry.ssoHandler({ getUser: () => user, vendors: [komo({ secret })] })
+  const fetched = await handler(
+    new Request('http://app.example/sso/komo/token', { method: 'POST' }),
+  )
+  const fetchedClaims = await verifyVendorToken('komo', (await fetched.json()).token, secret)
+  assert.equal(fetchedClaims.sub, user.id)
+  assert.equal(await handler(new Request('http://app.example/elsewhere')), null)
+
+  // The Fastify plugin on a real Fastify app, under a prefix, the user from the Fastify request.
+  const app = Fastify()
+  await app.register(fastifyEntry.ssoPlugin, {
+    getUser: (request) => (request.headers['x-user'] === user.id ? user : null),
+    vendors: [komo({ secret })],
+    prefix: '/app',
+  })
+  await app.sso.ready
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  try {
+    const base = `http://127.0.0.1:${app.server.address().port}/app/sso/komo/token`
+    const signedIn = await fetch(base, { method: 'POST', headers: { 'x-user': user.id } })
+    assert.equal(signedIn.headers.get('cache-control'), 'no-store')
+    const fastifyClaims = await verifyVendorToken('komo', (await signedIn.json()).token, secret)
+    assert.equal(fastifyClaims.sub, user.id)
+    assert.equal(fastifyClaims.email, user.email)
+    assert.equal((await fetch(base, { method: 'POST' })).status, 401)
+  } finally {
+    await app.close()
+  }
   console.log(
-    'esm consumer: token issued, verified, cross-site refused; every subpath shares one core; a vendor-kit vendor signs',
+    'esm consumer: token issued, verified, cross-site refused; every subpath shares one core; a vendor-kit vendor signs; the Fetch handler and the Fastify plugin sign',
   )
 } finally {
   server.close()
