@@ -6,6 +6,7 @@ export default [
   'packages/testing',
   'examples/express',
   'examples/connect',
+  'examples/fastify',
   'examples/react-komo',
   'examples/tenants-redis',
 ]

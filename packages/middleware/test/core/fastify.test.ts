@@ -20,7 +20,7 @@ import { komo, SsoError, type SsoUser, ssoPlugin } from '../../src/fastify'
 
 declare module 'fastify' {
   interface Session {
-    user?: SsoUser
+    ssoTestUser?: SsoUser
   }
 }
 
@@ -43,7 +43,7 @@ async function serve(app: FastifyInstance): Promise<string> {
 }
 
 const komoVendor = () => komo({ secret: SECRETS.komo, expiresIn: 600 })
-const getUser = (request: FastifyRequest) => request.session?.user ?? null
+const getUser = (request: FastifyRequest) => request.session?.ssoTestUser ?? null
 
 /** An app with a real `@fastify/session` and a login route that puts `ADA` in it. */
 async function sessionApp(
@@ -59,7 +59,7 @@ async function sessionApp(
   })
   app.post('/login', async (request) => {
     await request.session.regenerate()
-    request.session.user = ADA
+    request.session.ssoTestUser = ADA
     return { ok: true }
   })
   await register(app)
@@ -132,7 +132,7 @@ describe('ssoPlugin with @fastify/session', () => {
         getUser,
         vendors: [acme()],
         onLogout: async (request, reply) => {
-          seen.push({ session: request.session.user?.id === ADA.id, reply: reply.sent === false })
+          seen.push({ session: request.session.ssoTestUser?.id === ADA.id, reply: reply.sent === false })
           reply.clearCookie('app_prefs', { path: '/' })
           await request.session.destroy()
         },
