@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http'
+import Fastify from 'fastify'
 import {
   ALICE,
   type KonnecApi,
@@ -15,10 +16,12 @@ import {
 import {
   type GetUser,
   type SsoEvent,
+  type SsoOptions,
   ssoMiddleware,
   type TenantOptions,
   type Vendor,
 } from '../../src/index'
+import { ssoPlugin } from '../../src/fastify'
 
 export interface SecurityApp {
   url: string
@@ -63,6 +66,11 @@ export interface SecurityAppOptions {
   noLoginUrl?: boolean
   /** Mount `tenants` (on `TENANT_BASE`) instead of the fixture vendors. */
   tenants?: TenantMount
+  /**
+   * Where the middleware runs: `ssoMiddleware` on bare `node:http`, or `ssoPlugin` on Fastify 5
+   * (the app's own not-found and error handlers answer as on node:http). (default: `'node:http'`)
+   */
+  host?: 'node:http' | 'fastify'
 }
 
 /** Starts one Konnec simulator per fixture tenant, with that tenant's organisation. */
@@ -160,8 +168,46 @@ export const BROWSER_TARGETS: readonly string[] = ROUTES.filter((r) => r.kind ==
   (r) => `${r.path}${r.query ? `?${r.query}` : ''}`,
 )
 
+/** `ssoMiddleware` on bare `node:http`: handed-on requests 404, `next(err)` 500 `x-app: error`. */
+async function onNodeHttp(options: SsoOptions<IncomingMessage>, errors: unknown[]) {
+  const middleware = ssoMiddleware<IncomingMessage>(options)
+  await middleware.ready
+  return listen((req, res) => {
+    middleware(req, res, (err) => {
+      if (err) errors.push(err)
+      res.statusCode = err ? 500 : 404
+      res.setHeader('x-app', err ? 'error' : 'not-found')
+      res.end(err ? 'app error handler' : 'app')
+    })
+  })
+}
+
+/** `ssoPlugin` on Fastify 5, with not-found and error handlers answering as `onNodeHttp`'s. */
+async function onFastify(options: SsoOptions<IncomingMessage>, errors: unknown[]) {
+  const app = Fastify()
+  app.setNotFoundHandler((_request, reply) =>
+    reply.code(404).header('x-app', 'not-found').send('app'),
+  )
+  app.setErrorHandler((error, _request, reply) => {
+    errors.push(error)
+    return reply.code(500).header('x-app', 'error').send('app error handler')
+  })
+  await app.register(ssoPlugin, options as unknown as Parameters<typeof ssoPlugin>[1])
+  await app.sso.ready
+  await app.listen({ port: 0, host: '127.0.0.1' })
+  const port = (app.server.address() as { port: number }).port
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    close: async () => {
+      app.server.closeAllConnections()
+      await app.close()
+    },
+  }
+}
+
 /**
- * A bare `node:http` app with every vendor mounted, on 127.0.0.1. Requests the middleware hands
+ * A bare `node:http` app (or, with `host: 'fastify'`, a Fastify one) with every vendor mounted, on 127.0.0.1. Requests the middleware hands
  * on answer 404 `x-app: not-found`; errors handed to `next(err)` answer 500 `x-app: error`.
  */
 export async function startSecurityApp(options: SecurityAppOptions): Promise<SecurityApp> {
@@ -173,7 +219,7 @@ export async function startSecurityApp(options: SecurityAppOptions): Promise<Sec
   }
   const mount = options.tenants
   const resolve = mount?.resolve
-  const middleware = ssoMiddleware<IncomingMessage>({
+  const sso: SsoOptions<IncomingMessage> = {
     getUser: ((req: IncomingMessage) => app.getUser(req)) as GetUser<IncomingMessage>,
     ...(mount
       ? {
@@ -194,16 +240,9 @@ export async function startSecurityApp(options: SecurityAppOptions): Promise<Sec
     ...(options.onError ? { onError: options.onError } : {}),
     ...(options.exposeErrors === undefined ? {} : { exposeErrors: options.exposeErrors }),
     onEvent: (event) => events.push(event),
-  })
-  await middleware.ready
-  const server = await listen((req, res) => {
-    middleware(req, res, (err) => {
-      if (err) errors.push(err)
-      res.statusCode = err ? 500 : 404
-      res.setHeader('x-app', err ? 'error' : 'not-found')
-      res.end(err ? 'app error handler' : 'app')
-    })
-  })
+  }
+  const server =
+    options.host === 'fastify' ? await onFastify(sso, errors) : await onNodeHttp(sso, errors)
   return {
     url: server.url,
     port: server.port,

@@ -140,19 +140,14 @@ const SCENARIOS: Scenario[] = [
   })),
 ]
 
+/** Both Node hosts the apps run on: every check below runs on each. */
+const HOSTS = ['node:http', 'fastify'] as const
+
 let upstream: KonnecApi
-let respond: SecurityApp
-let next: SecurityApp
 beforeAll(async () => {
   upstream = await startKonnec()
-  respond = await startSecurityApp({ upstream, exposeErrors: true, konnecTimeoutMs: 150 })
-  next = await startSecurityApp({ upstream, onError: 'next', konnecTimeoutMs: 150 })
 })
-afterAll(async () => {
-  await respond.close()
-  await next.close()
-  await upstream.close()
-})
+afterAll(() => upstream.close())
 
 /** Every secret a failure could spill: keys, emails, usernames, tokens Konnec issued. */
 function secrets(): string[] {
@@ -189,43 +184,57 @@ function leaks(text: string): string[] {
   return [...new Set(found)]
 }
 
-describe('no token, secret, API key or email in any error, page or event (rule 7)', () => {
-  for (const scenario of SCENARIOS) {
-    it(`${scenario.what}: the page, the error handed to next(err) with its causes, and the events are clean`, async () => {
-      const getUser = () => {
-        if (scenario.user === 'throw') throw new Error('session store unavailable')
-        return scenario.user === undefined ? ALICE : scenario.user
-      }
-      konnecAnswers(upstream, scenario.upstream)
-      respond.getUser = getUser
-      next.getUser = getUser
-      respond.events.length = 0
-      next.events.length = 0
-      next.errors.length = 0
-
-      const request = { path: scenario.path, method: scenario.method, headers: scenario.headers }
-      const page = await send(respond.port, request)
-      expect(page.status).toBeGreaterThanOrEqual(400)
-      expect(page.body).toContain(scenario.code)
-      expect(leaks(page.body), 'error page').toEqual([])
-      expect(leaks(JSON.stringify(page.headers)), 'headers').toEqual([])
-
-      const handed = await send(next.port, request)
-      expect(handed.status).toBe(500)
-      expect(next.errors).toHaveLength(1)
-      const error = next.errors[0] as Error & { code?: string }
-      expect(error.code).toBe(scenario.code)
-      // What `console.error(err)` prints: message, stack and the whole cause chain.
-      const logged = inspect(error, { depth: Number.POSITIVE_INFINITY })
-      expect(leaks(logged), 'the error and its causes').toEqual([])
-      expect(leaks(String(error.message)), 'the message').toEqual([])
-
-      const events = JSON.stringify([...respond.events, ...next.events])
-      expect(respond.events.length).toBeGreaterThan(0)
-      expect(leaks(events), 'events').toEqual([])
+describe.each(HOSTS)(
+  'on %s: no token, secret, API key or email in any error, page or event (rule 7)',
+  (host) => {
+    let respond: SecurityApp
+    let next: SecurityApp
+    beforeAll(async () => {
+      respond = await startSecurityApp({ host, upstream, exposeErrors: true, konnecTimeoutMs: 150 })
+      next = await startSecurityApp({ host, upstream, onError: 'next', konnecTimeoutMs: 150 })
     })
-  }
-})
+    afterAll(async () => {
+      await respond.close()
+      await next.close()
+    })
+
+    for (const scenario of SCENARIOS) {
+      it(`${scenario.what}: the page, the error handed to next(err) with its causes, and the events are clean`, async () => {
+        const getUser = () => {
+          if (scenario.user === 'throw') throw new Error('session store unavailable')
+          return scenario.user === undefined ? ALICE : scenario.user
+        }
+        konnecAnswers(upstream, scenario.upstream)
+        respond.getUser = getUser
+        next.getUser = getUser
+        respond.events.length = 0
+        next.events.length = 0
+        next.errors.length = 0
+
+        const request = { path: scenario.path, method: scenario.method, headers: scenario.headers }
+        const page = await send(respond.port, request)
+        expect(page.status).toBeGreaterThanOrEqual(400)
+        expect(page.body).toContain(scenario.code)
+        expect(leaks(page.body), 'error page').toEqual([])
+        expect(leaks(JSON.stringify(page.headers)), 'headers').toEqual([])
+
+        const handed = await send(next.port, request)
+        expect(handed.status).toBe(500)
+        expect(next.errors).toHaveLength(1)
+        const error = next.errors[0] as Error & { code?: string }
+        expect(error.code).toBe(scenario.code)
+        // What `console.error(err)` prints: message, stack and the whole cause chain.
+        const logged = inspect(error, { depth: Number.POSITIVE_INFINITY })
+        expect(leaks(logged), 'the error and its causes').toEqual([])
+        expect(leaks(String(error.message)), 'the message').toEqual([])
+
+        const events = JSON.stringify([...respond.events, ...next.events])
+        expect(respond.events.length).toBeGreaterThan(0)
+        expect(leaks(events), 'events').toEqual([])
+      })
+    }
+  },
+)
 
 /** A tenant's secret that is too short: the factory refuses it, and must not quote it. */
 const SHORT_SECRET = 'tenant-short-secret'
@@ -309,52 +318,55 @@ const TENANT_SCENARIOS: TenantScenario[] = [
   },
 ]
 
-describe('tenants: a failing resolver answers 503/500/404 with a stable code, and leaks nothing (rule 7)', () => {
-  let upstreams: Awaited<ReturnType<typeof startTenantUpstreams>>
-  beforeAll(async () => {
-    upstreams = await startTenantUpstreams()
-  })
-  afterAll(() => upstreams.close())
-
-  for (const scenario of TENANT_SCENARIOS) {
-    it(`${scenario.what}: ${scenario.status} ${scenario.code} on the page, in JSON, to next(err) and in events`, async () => {
-      const id = scenario.id ?? 'acme'
-      const mount = { upstreams: upstreams.upstreams, resolve: scenario.resolve, timeoutMs: 100 }
-      const apps = await Promise.all([
-        startSecurityApp({ tenants: mount, exposeErrors: true }),
-        startSecurityApp({ tenants: mount, onError: 'next' }),
-      ])
-      const [page, handed] = apps as [SecurityApp, SecurityApp]
-      try {
-        const html = await send(page.port, { path: `/t/${id}/sso/kustomer/login` })
-        const json = await send(page.port, { method: 'POST', path: `/t/${id}/sso/komo/token` })
-        for (const [kind, reply] of [
-          ['page', html],
-          ['JSON', json],
-        ] as const) {
-          expect({ kind, status: reply.status }).toEqual({ kind, status: scenario.status })
-          expect(reply.body, kind).toContain(scenario.code)
-          expect(reply.headers.location, kind).toBeUndefined()
-          expect(leaks(reply.body), kind).toEqual([])
-          expect(leaks(JSON.stringify(reply.headers)), `${kind} headers`).toEqual([])
-        }
-        expect(JSON.parse(json.body)).toMatchObject({ error: { code: scenario.code } })
-
-        const sent = await send(handed.port, { path: `/t/${id}/sso/kustomer/login` })
-        expect(sent.status).toBe(500)
-        const error = handed.errors[0] as Error & { code?: string }
-        expect(error.code).toBe(scenario.code)
-        expect(leaks(String(error.message)), 'the message').toEqual([])
-
-        const events = [...page.events, ...handed.events]
-        expect(events.length).toBeGreaterThan(0)
-        expect(events.map((e) => e.code)).toEqual(events.map(() => scenario.code))
-        expect(leaks(JSON.stringify(events)), 'events').toEqual([])
-        if (scenario.id) expect([...page.resolved, ...handed.resolved]).toEqual([])
-        else expect(events.map((e) => e.tenant)).toEqual(events.map(() => id))
-      } finally {
-        await Promise.all(apps.map((a) => a.close()))
-      }
+describe.each(HOSTS)(
+  'on %s, tenants: a failing resolver answers 503/500/404 with a stable code, and leaks nothing (rule 7)',
+  (host) => {
+    let upstreams: Awaited<ReturnType<typeof startTenantUpstreams>>
+    beforeAll(async () => {
+      upstreams = await startTenantUpstreams()
     })
-  }
-})
+    afterAll(() => upstreams.close())
+
+    for (const scenario of TENANT_SCENARIOS) {
+      it(`${scenario.what}: ${scenario.status} ${scenario.code} on the page, in JSON, to next(err) and in events`, async () => {
+        const id = scenario.id ?? 'acme'
+        const mount = { upstreams: upstreams.upstreams, resolve: scenario.resolve, timeoutMs: 100 }
+        const apps = await Promise.all([
+          startSecurityApp({ host, tenants: mount, exposeErrors: true }),
+          startSecurityApp({ host, tenants: mount, onError: 'next' }),
+        ])
+        const [page, handed] = apps as [SecurityApp, SecurityApp]
+        try {
+          const html = await send(page.port, { path: `/t/${id}/sso/kustomer/login` })
+          const json = await send(page.port, { method: 'POST', path: `/t/${id}/sso/komo/token` })
+          for (const [kind, reply] of [
+            ['page', html],
+            ['JSON', json],
+          ] as const) {
+            expect({ kind, status: reply.status }).toEqual({ kind, status: scenario.status })
+            expect(reply.body, kind).toContain(scenario.code)
+            expect(reply.headers.location, kind).toBeUndefined()
+            expect(leaks(reply.body), kind).toEqual([])
+            expect(leaks(JSON.stringify(reply.headers)), `${kind} headers`).toEqual([])
+          }
+          expect(JSON.parse(json.body)).toMatchObject({ error: { code: scenario.code } })
+
+          const sent = await send(handed.port, { path: `/t/${id}/sso/kustomer/login` })
+          expect(sent.status).toBe(500)
+          const error = handed.errors[0] as Error & { code?: string }
+          expect(error.code).toBe(scenario.code)
+          expect(leaks(String(error.message)), 'the message').toEqual([])
+
+          const events = [...page.events, ...handed.events]
+          expect(events.length).toBeGreaterThan(0)
+          expect(events.map((e) => e.code)).toEqual(events.map(() => scenario.code))
+          expect(leaks(JSON.stringify(events)), 'events').toEqual([])
+          if (scenario.id) expect([...page.resolved, ...handed.resolved]).toEqual([])
+          else expect(events.map((e) => e.tenant)).toEqual(events.map(() => id))
+        } finally {
+          await Promise.all(apps.map((a) => a.close()))
+        }
+      })
+    }
+  },
+)
