@@ -17,7 +17,7 @@ import {
   ssoMiddleware,
   type Vendor,
 } from '../../src/index'
-import { ssoPlugin } from '../../src/fastify'
+import { type SsoFastifyOptions, ssoPlugin } from '../../src/fastify'
 import {
   ALICE,
   COMM100_HOSTS,
@@ -82,7 +82,7 @@ const HOSTS: Host[] = [
     name: 'ssoPlugin on Fastify 5',
     async start(options) {
       const app = Fastify()
-      await app.register(ssoPlugin, options)
+      await app.register(ssoPlugin, options as SsoFastifyOptions)
       await app.sso.ready
       await app.listen({ port: 0, host: '127.0.0.1' })
       const { port } = app.server.address() as { port: number }
