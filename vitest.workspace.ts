@@ -9,4 +9,6 @@ export default [
   'examples/fastify',
   'examples/react-komo',
   'examples/tenants-redis',
+  'examples/next',
+  'examples/hono',
 ]
