@@ -1,0 +1,28 @@
+import { vendorsFromEnv } from '@sso/example-vendors'
+import { ssoHandler } from '@sso/middleware/fetch'
+import { CLEAR_SESSION_COOKIE, currentUser } from './session'
+
+/** What Next.js hands a route handler of `app/sso/[...path]` as its second argument. */
+export interface SsoRouteContext {
+  params: Promise<{ path: string[] }>
+}
+
+/**
+ * Options as a function: called (and checked) on the first request, so `next build`, which
+ * evaluates this module, needs none of the vendors' secrets.
+ */
+export const sso = ssoHandler<Request, SsoRouteContext>(() => ({
+  // The session through Next's cookies API; `ctx` (the route context) is there when you need it.
+  getUser: async () => {
+    const user = await currentUser()
+    return user ? { ...user, emailVerified: true } : null
+  },
+  loginUrl: '/login',
+  // Comm100, Bettermode and Discourse sign people out of the app: the sealed cookie is cleared
+  // on the response the handler returns.
+  onLogout: (_request, response) => {
+    response.headers.append('Set-Cookie', CLEAR_SESSION_COOKIE)
+  },
+  onEvent: (event) => console.log('[sso]', JSON.stringify(event)),
+  vendors: vendorsFromEnv(process.env),
+}))

@@ -1,0 +1,48 @@
+// The Next.js example as it runs in production: `next build` once (with no vendor secret in its
+// environment: the handler's options are lazy), then `next start` on a free port with the
+// simulators' secrets, every vendor over real HTTP and in Chromium.
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { launchChromium } from '../../express/test/browser'
+import { browserWalks, EMAIL, httpFlows, secretsOf } from '../../vendors/test/flows'
+import { buildNext, type RunningNextExample, startNextExample } from '../serve'
+
+describe('examples/next: next build && next start, every vendor against its simulator', () => {
+  let app: RunningNextExample
+  let browser: Browser
+  let buildMs = 0
+  beforeAll(async () => {
+    buildMs = await buildNext()
+    console.log(`next build: ${Math.round(buildMs)} ms`)
+    app = await startNextExample()
+    browser = await launchChromium()
+  }, 300_000)
+  afterAll(async () => {
+    await browser?.close()
+    await app?.close()
+  })
+
+  it('builds without any vendor secret or session password in the environment', () => {
+    // buildNext passes the test's environment, which holds none of them: had the route module
+    // read its options at import, `next build` (collecting page data) would have failed.
+    for (const name of Object.keys(app.simulators.env)) expect(process.env[name]).toBeUndefined()
+    expect(process.env.SESSION_PASSWORD).toBeUndefined()
+    expect(buildMs).toBeGreaterThan(0)
+  })
+
+  describe('over real HTTP', () => {
+    httpFlows(() => app)
+  })
+
+  describe('in Chromium', () => {
+    browserWalks(() => ({ app, browser }))
+  })
+
+  it("the server's log holds no secret, token or email", () => {
+    const log = app.log
+    expect(log).toContain('[sso]')
+    for (const secret of secretsOf(app)) expect(log).not.toContain(secret)
+    expect(log).not.toMatch(/eyJ[\w-]+\.[\w-]+\.[\w-]+/)
+    expect(log).not.toContain(EMAIL)
+  })
+})
