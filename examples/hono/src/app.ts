@@ -7,7 +7,7 @@ import {
   vendorLinks,
   vendorsFromEnv,
 } from '@sso/example-vendors'
-import { isSafeRelativePath, type SsoEvent, ssoHandler } from '@sso/middleware/fetch'
+import { isSafeRelativePath, isSsoError, type SsoEvent, ssoHandler } from '@sso/middleware/fetch'
 import { type Context, Hono } from 'hono'
 import { generateCookie, getSignedCookie, setSignedCookie } from 'hono/cookie'
 import { homePage, komoPage, loginPage, type SessionUser } from './pages'
@@ -60,6 +60,14 @@ export function createHonoApp(options: HonoExampleOptions = {}): Hono {
   }))
 
   const app = new Hono()
+  // A misconfigured handler (say, a missing variable) rejects every /sso request with
+  // ERR_SSO_CONFIG: say so in the log (the message names variables, never their values) and in
+  // a 500 page, while the rest of the app keeps working.
+  app.onError((error, c) => {
+    console.error(error)
+    const code = isSsoError(error) ? error.code : 'ERR_INTERNAL'
+    return c.text(`Something went wrong on our side (${code}).`, 500)
+  })
   app.all('/sso/*', async (c) => (await sso(c.req.raw, c)) ?? c.notFound())
 
   app.get('/', async (c) => c.html(homePage(await currentUser(c), vendorLinks(env))))

@@ -52,7 +52,7 @@ export const DEMO_VENDORS: readonly DemoVendor[] = [
     create: (env) => komo({ secret: env('KOMO_SSO_SECRET') }),
     start: () => '/komo',
     logout: false,
-    note: 'a page of this app with a Komo card (@sso/react) that asks the app for a token',
+    note: 'a page of this app with a Komo card that asks the app for a token',
   },
   {
     id: 'kustomer',
