@@ -11,7 +11,11 @@ const dir = fileURLToPath(new URL('.', import.meta.url))
 const nextBin = fileURLToPath(new URL('./node_modules/next/dist/bin/next', import.meta.url))
 const quiet = { NEXT_TELEMETRY_DISABLED: '1' }
 
-function run(args: string[], env: Record<string, string>, output: 'inherit' | 'pipe'): ChildProcess {
+function run(
+  args: string[],
+  env: Record<string, string>,
+  output: 'inherit' | 'pipe',
+): ChildProcess {
   return spawn(process.execPath, [nextBin, ...args], {
     cwd: dir,
     env: { ...process.env, ...quiet, ...env },
@@ -54,14 +58,21 @@ export interface RunningNextExample {
 
 /** The simulators, then `next start` with their secrets and URLs in its environment. */
 export async function startNextExample(
-  options: { port?: number; host?: string; portBase?: number; output?: 'inherit' | 'pipe' } = {},
+  options: {
+    port?: number
+    host?: string
+    portBase?: number
+    output?: 'inherit' | 'pipe'
+    /** Leave the vendors' variables out of `next start`'s environment (tests). (default: `false`) */
+    withoutVendors?: boolean
+  } = {},
 ): Promise<RunningNextExample> {
   const host = options.host ?? '127.0.0.1'
   const port = options.port || (await freePort(host))
   const url = `http://${host}:${port}`
   const simulators = await startSimulators({ appUrl: url, host, portBase: options.portBase })
   const env = {
-    ...simulators.env,
+    ...(options.withoutVendors ? {} : simulators.env),
     // The origin browsers use: see atPublicOrigin in src/app/sso/[...path]/route.ts.
     APP_URL: url,
     SESSION_PASSWORD: randomBytes(32).toString('base64url'),

@@ -38,6 +38,24 @@ describe('examples/next: next build && next start, every vendor against its simu
     browserWalks(() => ({ app, browser }))
   })
 
+  it("lazy options: started without the vendors' variables, every /sso request fails loudly, the rest works", async () => {
+    const bare = await startNextExample({ withoutVendors: true })
+    try {
+      expect((await fetch(`${bare.url}/login`)).status).toBe(200)
+      for (const path of ['/sso/komo/token', '/sso/kustomer/login']) {
+        const res = await fetch(`${bare.url}${path}`, { method: 'POST', redirect: 'manual' })
+        expect(res.status).toBe(500)
+        await res.body?.cancel()
+      }
+      // Next.js logs the handler's rejection: the ERR_SSO_CONFIG, naming the missing variables.
+      await expect.poll(() => bare.log).toContain('ERR_SSO_CONFIG')
+      expect(bare.log).toContain('KOMO_SSO_SECRET')
+      for (const secret of secretsOf(bare)) expect(bare.log).not.toContain(secret)
+    } finally {
+      await bare.close()
+    }
+  })
+
   it("the server's log holds no secret, token or email", () => {
     const log = app.log
     expect(log).toContain('[sso]')
