@@ -3,6 +3,7 @@
 // the tests. Node only.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { existsSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import { type RunningSimulators, startSimulators } from '@sso/example-vendors/simulate'
@@ -25,6 +26,14 @@ function run(
 
 /** `next build`, with no vendor secret in its environment: the options are lazy. Resolves in ms. */
 export async function buildNext(output: 'inherit' | 'pipe' = 'pipe'): Promise<number> {
+  // The app imports the packages as an installed app does, from their builds.
+  for (const built of ['middleware/dist/fetch.js', 'react/dist/index.js']) {
+    if (!existsSync(new URL(`../../packages/${built}`, import.meta.url))) {
+      throw new Error(
+        `packages/${built} is missing: run \`npx -y pnpm@12.21.0 build\` first (next build uses the packages' builds)`,
+      )
+    }
+  }
   const started = performance.now()
   const child = run(['build'], {}, output)
   let log = ''
