@@ -132,7 +132,10 @@ describe('ssoPlugin with @fastify/session', () => {
         getUser,
         vendors: [acme()],
         onLogout: async (request, reply) => {
-          seen.push({ session: request.session.ssoTestUser?.id === ADA.id, reply: reply.sent === false })
+          seen.push({
+            session: request.session.ssoTestUser?.id === ADA.id,
+            reply: reply.sent === false,
+          })
           reply.clearCookie('app_prefs', { path: '/' })
           await request.session.destroy()
         },
