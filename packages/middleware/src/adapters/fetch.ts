@@ -50,6 +50,32 @@ export interface SsoFetchHandler<Req extends Request = Request, Ctx = undefined>
 const WHERE = 'ssoHandler()'
 
 /**
+ * Where the request was sent: the scheme of `Request.url` with the `Host` header the browser sent
+ * (as the Node adapters do). Some servers build `Request.url` from their own listening address
+ * rather than the request (`next start` answers `http://localhost:3000/…` whatever the browser
+ * asked for), so the URL's host alone would refuse every same-origin browser. Without a `Host`
+ * header (HTTP/2 sends `:authority`, which runtimes put in the URL), the URL's origin.
+ */
+function originOf(raw: Request): string | undefined {
+  let url: URL
+  try {
+    url = new URL(raw.url)
+  } catch {
+    return undefined
+  }
+  const host = raw.headers.get('host')
+  if (host) {
+    try {
+      const origin = new URL(`${url.protocol}//${host}`).origin
+      if (origin !== 'null') return origin
+    } catch {
+      // A Host header that is not a host: the URL's view.
+    }
+  }
+  return url.origin === 'null' ? undefined : url.origin
+}
+
+/**
  * The same core behind the Fetch API: Next.js route handlers, Hono, Bun, Deno. With
  * `onError: 'next'`, request-time errors are thrown for the framework's own handler.
  *
@@ -107,13 +133,7 @@ export function ssoHandler<Req extends Request = Request, Ctx = undefined>(
       originalPath: search ? `${path}?${search}` : path,
       header: (name) => raw.headers.get(name) ?? undefined,
       get origin() {
-        // The runtime's own view of where the request went: a Host header may be absent.
-        try {
-          const origin = new URL(raw.url).origin
-          return origin === 'null' ? undefined : origin
-        } catch {
-          return undefined
-        }
+        return originOf(raw)
       },
     }
     let logoutHeaders: Headers | undefined

@@ -222,3 +222,29 @@ describe('lazy options', () => {
     expect(options).not.toHaveBeenCalled()
   })
 })
+
+describe("the request's origin, for the same-origin rule", () => {
+  const sso = ssoHandler({ getUser: () => ALICE, vendors: [komo({ secret: SECRETS.komo })] })
+  // `next start` builds Request.url from its own address, whatever Host the browser sent.
+  const asNextStartBuildsIt = (headers: Record<string, string>) =>
+    new Request('http://localhost:3000/sso/komo/token', { method: 'POST', headers })
+
+  it('is the Host the browser sent, with the URL scheme, when the server builds the URL from its own address', async () => {
+    const res = await sso(
+      asNextStartBuildsIt({ host: '127.0.0.1:4300', origin: 'http://127.0.0.1:4300' }),
+    )
+    expect(res?.status).toBe(200)
+  })
+
+  it("refuses an Origin that is the server's own address but not the Host the browser sent", async () => {
+    const res = await sso(
+      asNextStartBuildsIt({ host: '127.0.0.1:4300', origin: 'http://localhost:3000' }),
+    )
+    expect(res?.status).toBe(403)
+  })
+
+  it("falls back to the URL's origin without a Host header", async () => {
+    expect((await sso(asNextStartBuildsIt({ origin: 'http://localhost:3000' })))?.status).toBe(200)
+    expect((await sso(asNextStartBuildsIt({ origin: 'http://127.0.0.1:4300' })))?.status).toBe(403)
+  })
+})
