@@ -150,6 +150,10 @@ async function handle(
     get origin() {
       return originOf(raw)
     },
+    get clientAddress() {
+      // The socket's peer, never `request.ip`: with trustProxy that is a header's say-so.
+      return raw.socket?.remoteAddress
+    },
   }
   let outcome: CoreOutcome | null
   try {

@@ -72,6 +72,21 @@ describe('who may open it', () => {
     }
   })
 
+  it('answers loopback clients on every Node host (the socket address), and refuses them behind a proxy', async () => {
+    for (const host of HOSTS.filter((h) => !h.name.startsWith('ssoHandler'))) {
+      const app = await startApp({ vendors: vendors(), inspector: true }, host)
+      try {
+        expect((await app.get('/sso/_inspect')).status, host.name).toBe(200)
+        const proxied = await app.get('/sso/_inspect', {
+          headers: { 'x-forwarded-for': '1.2.3.4' },
+        })
+        expect(proxied.status, host.name).toBe(403)
+      } finally {
+        await app.close()
+      }
+    }
+  })
+
   it('refuses everyone on the Fetch handler (no client address) unless `allow` says yes, given the context', async () => {
     const closed = ssoHandler({ getUser: () => ALICE, vendors: vendors(), inspector: true })
     const res = await closed(new Request('http://127.0.0.1/sso/_inspect'))
