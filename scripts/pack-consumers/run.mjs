@@ -5,7 +5,17 @@
 //
 // `node scripts/pack-consumers/run.mjs [--keep]` (also run by scripts/check-packages.mjs)
 import { execFile } from 'node:child_process'
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from 'node:fs'
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import os from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -16,9 +26,33 @@ const HERE = dirname(fileURLToPath(import.meta.url))
 const ROOT = join(HERE, '..', '..')
 export const PACKAGES = ['packages/middleware', 'packages/react', 'packages/testing']
 const CONSUMERS = [
-  { name: 'esm', main: 'consumer.mjs' },
-  { name: 'cjs', main: 'consumer.cjs' },
+  { name: 'esm', main: 'consumer.mjs', nodeTypes: true },
+  { name: 'cjs', main: 'consumer.cjs', nodeTypes: true },
+  // A Fetch-runtime app without @types/node: type-checked only.
+  { name: 'fetch-only', main: undefined, nodeTypes: false },
 ]
+/**
+ * Every consumer type-checks with the oldest TypeScript each entry supports (the READMEs'
+ * "Requirements") and the current one, with `skipLibCheck: false`: 5.0 for everything but the
+ * Fastify plugin, whose own types (Fastify 5's) need 5.4.
+ */
+const tsc = (pkg) => join(ROOT, 'node_modules', pkg, 'bin', 'tsc')
+const COMPILERS = [
+  { label: 'TypeScript 5.0', tsc: tsc('typescript-5.0'), skip: /^fastify\./ },
+  { label: 'TypeScript 5.4', tsc: tsc('typescript-5.4') },
+  { label: 'TypeScript 6.0', tsc: tsc('typescript') },
+]
+
+/** `tsc -p` on the consumer, or on a copy of its tsconfig without the files `skip` matches. */
+function tscArgs(dir, skip) {
+  if (!skip) return ['-p', dir]
+  const config = JSON.parse(readFileSync(join(dir, 'tsconfig.json'), 'utf8'))
+  const files = config.files.filter((file) => !skip.test(file))
+  if (files.length === config.files.length) return ['-p', dir]
+  const narrowed = join(dir, 'tsconfig.narrowed.json')
+  writeFileSync(narrowed, JSON.stringify({ extends: './tsconfig.json', files }))
+  return ['-p', narrowed]
+}
 /** What a tarball may hold: the build, the manifest and the usual documents. */
 const ALLOWED =
   /^package\/(dist\/.+|package\.json|README(\.md)?|LICENSE(\.md|\.txt)?|CHANGELOG\.md)$/i
@@ -75,7 +109,7 @@ export async function checkPackedConsumers({ keep = false, log = console.log } =
 
     const paths = files.map((f) => join(tarballs, f))
     await Promise.all(
-      CONSUMERS.map(async ({ name, main }) => {
+      CONSUMERS.map(async ({ name, main, nodeTypes }) => {
         const dir = join(tmp, name)
         cpSync(join(HERE, name), dir, { recursive: true })
         await run(
@@ -92,28 +126,33 @@ export async function checkPackedConsumers({ keep = false, log = console.log } =
           dir,
           `npm install (${name} consumer)`,
         )
-        // Types a real app would have installed; taken from the workspace, not the registry.
-        const types = join(dir, 'node_modules', '@types')
-        mkdirSync(types, { recursive: true })
-        symlinkSync(join(ROOT, 'node_modules', '@types', 'node'), join(types, 'node'), 'dir')
-        symlinkSync(
-          join(ROOT, 'packages', 'react', 'node_modules', '@types', 'react'),
-          join(types, 'react'),
-          'dir',
-        )
-        await run(
-          process.execPath,
-          [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', dir],
-          dir,
-          `tsc (${name} consumer)`,
-        )
+        if (nodeTypes) {
+          // Types a real app would have installed; taken from the workspace, not the registry.
+          const types = join(dir, 'node_modules', '@types')
+          mkdirSync(types, { recursive: true })
+          symlinkSync(join(ROOT, 'node_modules', '@types', 'node'), join(types, 'node'), 'dir')
+          symlinkSync(
+            join(ROOT, 'packages', 'react', 'node_modules', '@types', 'react'),
+            join(types, 'react'),
+            'dir',
+          )
+        }
+        for (const { label, tsc, skip } of COMPILERS) {
+          const args = [tsc, ...tscArgs(dir, skip)]
+          await run(process.execPath, args, dir, `tsc, ${label} (${name} consumer)`)
+        }
+        const checked = `TypeScript ${COMPILERS.map((c) => c.label.replace('TypeScript ', '')).join(', ')}`
+        if (!main) {
+          log(`✓ ${name} consumer: types check with ${checked}`)
+          return
+        }
         const { stdout } = await run(
           process.execPath,
           [main],
           dir,
           `node ${main} (${name} consumer)`,
         )
-        log(`✓ ${name} consumer: types check; ${stdout.trim()}`)
+        log(`✓ ${name} consumer: types check with ${checked}; ${stdout.trim()}`)
       }),
     )
     log(

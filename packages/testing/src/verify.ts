@@ -6,7 +6,26 @@ import {
   importSPKI,
   importX509,
 } from 'jose'
-import type { CryptoKey, JWK, KeyObject } from 'jose'
+import type { KeyObject } from 'node:crypto'
+
+/**
+ * A public JSON Web Key (RFC 7517), as `KeyObject#export({ format: 'jwk' })` gives it. Declared
+ * here, not imported from jose, so the CommonJS declarations never import ESM-only types.
+ */
+export interface PublicJwk {
+  kty?: string
+  crv?: string
+  x?: string
+  y?: string
+  n?: string
+  e?: string
+  alg?: string
+  kid?: string
+  use?: string
+  key_ops?: string[]
+  ext?: boolean
+}
+type JWK = PublicJwk
 import { ClaimChecker } from './claims'
 import { tokenRules, vendorName } from './vendors'
 import type { TokenVendor } from './vendors'
@@ -167,7 +186,7 @@ export async function importVendorKey(
         ['verify'],
       )
     }
-    return importJWK(key, alg)
+    return importJWK(key as Parameters<typeof importJWK>[0], alg)
   }
   if (typeof key === 'string') {
     return key.includes('BEGIN CERTIFICATE') ? importX509(key, alg) : importSPKI(key, alg)
@@ -177,7 +196,7 @@ export async function importVendorKey(
       `${vendor}: a ${alg} public key must be a PEM string, a JWK or a key object`,
     )
   }
-  return importJWK(key, alg)
+  return importJWK(key as Parameters<typeof importJWK>[0], alg)
 }
 
 /**
