@@ -398,6 +398,115 @@ const VENDOR_CASES: Record<string, { good: JWTPayload; cases: Case[] }> = {
   },
 }
 
+// The four second-round vendors with JWTs: each class of refusal their simulators have.
+Object.assign(VENDOR_CASES, {
+  intercom: {
+    good: { user_id: 'u_1', email: EMAIL, name: 'Ada', iat: NOW, exp: NOW + 3600 },
+    cases: [
+      missing('user_id', /Add "user_id"/),
+      {
+        name: 'a numeric user_id',
+        claims: { user_id: 42 },
+        line: 'user_id',
+        code: 'invalid_claim',
+        message: /"user_id" claim must be a string/,
+        fix: /Fix the value of "user_id"/,
+      },
+      {
+        name: 'a non-string attribute',
+        claims: { plan_seats: 3 },
+        line: 'plan_seats',
+        code: 'invalid_claim',
+        message: /"plan_seats" attribute must be a string/,
+        fix: /Fix the value of "plan_seats"/,
+      },
+      {
+        name: 'expired',
+        claims: { exp: NOW - 600 },
+        line: 'exp',
+        code: 'expired',
+        message: /has expired/,
+        fix: /exp was 10 min ago/,
+      },
+    ],
+  },
+  canny: {
+    good: { id: 'u_1', email: EMAIL, name: 'Ada', iat: NOW, exp: NOW + 600 },
+    cases: [
+      missing('id', /Add "id"/),
+      missing('email', /Add "email"/),
+      missing('name', /Add "name"/),
+      {
+        name: 'an http avatarURL',
+        claims: { avatarURL: 'http://cdn.example/a.png' },
+        line: 'avatarURL',
+        code: 'invalid_claim',
+        message: /"avatarURL" claim must be an https URL/,
+        fix: /Fix the value of "avatarURL"/,
+      },
+      {
+        name: 'expired',
+        claims: { exp: NOW - 600 },
+        line: 'exp',
+        code: 'expired',
+        message: /has expired/,
+        fix: /exp was 10 min ago/,
+      },
+    ],
+  },
+  featurebase: {
+    good: { userId: 'u_1', email: EMAIL, name: 'Ada', iat: NOW, exp: NOW + 600 },
+    cases: [
+      {
+        name: 'neither email nor userId',
+        claims: { email: undefined, userId: undefined },
+        line: 'email',
+        code: 'missing_claim',
+        message: /needs an "email" or a "userId" claim/,
+        fix: /email/,
+      },
+      {
+        name: 'an http profilePicture',
+        claims: { profilePicture: 'http://cdn.example/a.png' },
+        line: 'profilePicture',
+        code: 'invalid_claim',
+        message: /"profilePicture" claim must be an https:\/\/ URL/,
+        fix: /Fix the value of "profilePicture"/,
+      },
+      {
+        name: 'expired',
+        claims: { exp: NOW - 600 },
+        line: 'exp',
+        code: 'expired',
+        message: /has expired/,
+        fix: /exp was 10 min ago/,
+      },
+    ],
+  },
+  metabase: {
+    good: { email: EMAIL, first_name: 'Ada', last_name: 'Lovelace', iat: NOW, exp: NOW + 600 },
+    cases: [
+      missing('email', /Add "email"/),
+      {
+        name: 'iat too old for a login',
+        claims: { iat: NOW - 600, exp: NOW + 600 },
+        line: 'iat',
+        code: 'too_old',
+        message: /old/,
+        fix: /iat is 10 min old; Metabase accepts at most 3 min/,
+      },
+      {
+        name: 'groups that are not a list of names',
+        claims: { groups: 'Administrators' },
+        line: 'groups',
+        code: 'invalid_claim',
+        message: /"groups" claim must be an array of group names/,
+        fix: /Fix the value of "groups"/,
+      },
+    ],
+  },
+} satisfies Record<string, { good: JWTPayload; cases: Case[] }>)
+
 describe('sso-check: each vendor, a good token and every refusal class', () => {
   for (const [vendor, { good, cases }] of Object.entries(VENDOR_CASES)) {
     describe(vendor, () => {
