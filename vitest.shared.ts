@@ -19,5 +19,13 @@ export const sourceAliases = {
     new URL('./packages/middleware/src/fastify.ts', import.meta.url),
   ),
   '@sso/middleware': src('middleware'),
+  // The React bindings' public subpaths (the `exports` of packages/react/package.json).
+  ...Object.fromEntries(
+    ['token-store', 'intercom', 'canny', 'featurebase', 'metabase'].map((entry) => [
+      `@sso/react/${entry}`,
+      fileURLToPath(new URL(`./packages/react/src/${entry}.ts`, import.meta.url)),
+    ]),
+  ),
+  '@sso/react': src('react'),
   '@sso/testing': src('testing'),
 }

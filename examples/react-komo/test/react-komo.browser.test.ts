@@ -1,35 +1,20 @@
-import { fileURLToPath } from 'node:url'
 import type { Browser } from 'playwright-core'
-import { createServer, type ViteDevServer } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { type RunningDemo, startDemo } from '../../express/src/demo'
 import { launchChromium } from '../../express/test/browser'
-
-const root = fileURLToPath(new URL('..', import.meta.url))
+import { type RunningExample, startExample } from './start'
 
 describe('examples/react-komo in Chromium', () => {
-  let demo: RunningDemo
-  let vite: ViteDevServer
+  let example: RunningExample
   let browser: Browser
   let appUrl: string
   beforeAll(async () => {
-    demo = await startDemo({ port: 0, real: {}, onEvent: () => {} })
-    process.env.DEMO_API_URL = demo.url
-    process.env.VITE_KOMO_HUB = demo.simulators.komo
-    vite = await createServer({
-      root,
-      configFile: `${root}/vite.config.ts`,
-      logLevel: 'error',
-      server: { port: 0, host: '127.0.0.1' },
-    })
-    await vite.listen()
-    appUrl = vite.resolvedUrls?.local[0]?.replace(/\/$/, '') ?? ''
+    example = await startExample()
+    appUrl = example.appUrl
     browser = await launchChromium()
   }, 60_000)
   afterAll(async () => {
     await browser?.close()
-    await vite?.close()
-    await demo?.close()
+    await example?.close()
   })
 
   it('a person logs in, clicks the Komo card and sees "Signed in to Komo as <email>"', async () => {
