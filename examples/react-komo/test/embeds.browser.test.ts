@@ -4,7 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { userIdFor } from '../../express/src/app'
 import { launchChromium } from '../../express/test/browser'
-import { type RunningExample, startExample } from './start'
+import { type RunningExample, startExample } from '../start'
 
 interface Watch {
   /** Token requests the page sent, by path (`/sso/intercom/token`, `/sso/canny/token`). */

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../../express/test/browser'
-import { type RunningExample, startExample } from './start'
+import { type RunningExample, startExample } from '../start'
 
 describe('examples/react-komo in Chromium', () => {
   let example: RunningExample
