@@ -28,7 +28,15 @@ main{max-width:40rem;margin:2rem auto;padding:1.5rem 2rem;background:#fff;border
 main[data-state=refused]{border-top:4px solid #c62828}
 main[data-state=signed-in]{border-top:4px solid #2e7d32}
 a.button{display:inline-block;padding:.5rem 1rem;background:#2962ff;color:#fff;border-radius:4px;text-decoration:none}
-code{background:#eef;padding:0 .25rem;border-radius:3px}
+code{background:#eef;padding:0 .25rem;border-radius:3px;overflow-wrap:anywhere}
+.received{margin-top:1.5rem;padding-top:1rem;border-top:1px solid #e3e5e8;font-size:14px}
+.received h2{font-size:1.1rem;margin:0 0 .5rem}.received h3{font-size:1rem;margin:1rem 0 .25rem}
+.received dl{display:grid;grid-template-columns:max-content 1fr;gap:.15rem 1rem;margin:0}
+.received dt{color:#5f6670}.received dd{margin:0}
+.received table{border-collapse:collapse;width:100%}.received td,.received th{text-align:left;padding:.15rem .4rem;border-bottom:1px solid #eef0f2;vertical-align:top}
+.received ul.checks{list-style:none;padding:0;margin:0}.received .mark{display:inline-block;width:1.2em;font-weight:700}
+.received [data-status=ok] .mark{color:#2e7d32}.received [data-status=fail] .mark{color:#c62828}
+.received .note{color:#5f6670}
 </style>
 </head>
 <body>

@@ -1,3 +1,5 @@
+import { checkJwt } from '../cli/check'
+import type { TokenReport } from '../cli/check'
 import { VendorTokenError, importVendorKey, verifyVendorToken } from '../verify'
 import type {
   KomoAlgorithm,
@@ -8,11 +10,15 @@ import type {
 import type { TokenVendor } from '../vendors'
 import { Refusal } from './core'
 
-/** Verifies one token with the simulator's key; a vendor refusal becomes a 401 `Refusal`. */
-export type TokenVerifier = (
-  token: string,
-  options: VerifyVendorTokenOptions,
-) => Promise<VendorClaims>
+/**
+ * Verifies one token with the simulator's key; a vendor refusal becomes a 401 `Refusal`.
+ * `report` lists every check behind the verdict, from the vendor's own rules (what `sso-check`
+ * prints), for the "what I received" panel.
+ */
+export interface TokenVerifier {
+  (token: string, options: VerifyVendorTokenOptions): Promise<VendorClaims>
+  report(token: string, options: VerifyVendorTokenOptions): Promise<TokenReport>
+}
 
 /**
  * Imports the vendor's key once, at construction, and returns the simulator's verifier. A key
@@ -25,7 +31,7 @@ export function tokenVerifier(
 ): TokenVerifier {
   const imported = importVendorKey(vendor, key, algorithm === undefined ? {} : { algorithm })
   imported.catch(() => {})
-  return async (token, options) => {
+  const verify = async (token: string, options: VerifyVendorTokenOptions) => {
     try {
       return await verifyVendorToken(vendor, token, await imported, options)
     } catch (err) {
@@ -33,6 +39,17 @@ export function tokenVerifier(
       throw err
     }
   }
+  const report = async (token: string, options: VerifyVendorTokenOptions) => {
+    const now = options.now instanceof Date ? options.now.getTime() : (options.now ?? Date.now())
+    const alg = options.algorithm ?? algorithm
+    return checkJwt(vendor, token, await imported, {
+      now: Math.floor(now / 1000),
+      keySource: "the simulator's configuration",
+      ...(alg === undefined ? {} : { algorithm: alg }),
+      ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
+    })
+  }
+  return Object.assign(verify, { report })
 }
 
 /** A vendor's refusal of a token as the 401 page (or JSON) the simulator answers with. */

@@ -9,6 +9,8 @@ import { page } from '../../server/page'
 import { allowMethods, queryParam } from '../../server/request'
 import { redirect, sendHtml } from '../../server/respond'
 import { isRelativePath, withParams } from '../../server/urls'
+import { appHome, receivedPanel, receivedToken } from '../../server/received'
+import type { Received } from '../../server/received'
 import { tokenVerifier } from '../../server/verifier'
 
 /**
@@ -88,6 +90,7 @@ export function bettermodeSimulator(options: BettermodeSimulatorOptions): Better
   const events: SimulatorEvent[] = []
   const members: BettermodeMember[] = (options.members ?? []).map((m) => ({ ...m }))
   const sessions = new Map<string, BettermodeMember>()
+  const receipts = new Map<string, Received>()
 
   function loginLink(referrer: string): string {
     return withParams(loginUrl, { referrer_uri: referrer })
@@ -104,7 +107,13 @@ export function bettermodeSimulator(options: BettermodeSimulatorOptions): Better
         'The redirect_uri must be a relative path starting with / (e.g. /spaces).',
       )
     }
-    const claims = await verify(token, { now: now() })
+    const at = now()
+    const claims = await verify(token, { now: at })
+    const received = receivedToken(
+      await verify.report(token, { now: at }),
+      'query parameter jwt',
+      at,
+    )
     const sub = String(claims.sub)
     const email = String(claims.email)
     const name = String(claims.name)
@@ -126,6 +135,7 @@ export function bettermodeSimulator(options: BettermodeSimulatorOptions): Better
     }
     const session = randomBytes(18).toString('base64url')
     sessions.set(session, member)
+    receipts.set(session, received)
     events.push({ type: 'signed-in', vendor: 'bettermode', at: now(), email, sub, detail, claims })
     redirect(ctx.res, `${ctx.origin}${redirectUri ?? '/'}`, {
       'Set-Cookie': sessionCookie(SESSION_COOKIE, session),
@@ -134,10 +144,18 @@ export function bettermodeSimulator(options: BettermodeSimulatorOptions): Better
 
   function logout(ctx: SimulatorContext): void {
     const session = readCookie(ctx.req, SESSION_COOKIE)
-    if (session) sessions.delete(session)
+    if (session) {
+      sessions.delete(session)
+      receipts.delete(session)
+    }
     redirect(ctx.res, logoutUrl ?? `${ctx.origin}/`, {
       'Set-Cookie': sessionCookie(SESSION_COOKIE, undefined),
     })
+  }
+
+  function receivedOf(session: string | undefined) {
+    const received = session === undefined ? undefined : receipts.get(session)
+    return received ? receivedPanel('bettermode', received, { href: appHome(loginUrl) }) : ''
   }
 
   function community(ctx: SimulatorContext): void {
@@ -155,7 +173,8 @@ export function bettermodeSimulator(options: BettermodeSimulatorOptions): Better
           email: member.email,
           body: html`<h1>Signed in to Bettermode as ${member.email}</h1>
 <p>You are on <code data-path>${path}</code>${member.name ? html` as ${member.name}` : ''}.</p>
-<p><a class="button" id="logout" href="${ctx.origin}/auth/logout">Log out</a></p>`,
+<p><a class="button" id="logout" href="${ctx.origin}/auth/logout">Log out</a></p>
+${receivedOf(session)}`,
         }),
       )
       return

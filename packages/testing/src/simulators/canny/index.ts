@@ -9,6 +9,8 @@ import { page } from '../../server/page'
 import { allowMethods, queryParam } from '../../server/request'
 import { redirect, sendHtml } from '../../server/respond'
 import { withParams } from '../../server/urls'
+import { appHome, passed, receivedPanel, receivedToken } from '../../server/received'
+import type { Received } from '../../server/received'
 import { type TokenVerifier, tokenVerifier } from '../../server/verifier'
 import type { VendorClaims } from '../../verify'
 import { cannySdkPath, cannySdkSource } from './sdk'
@@ -123,10 +125,17 @@ export function cannySimulator(options: CannySimulatorOptions): CannySimulator {
   const events: SimulatorEvent[] = []
   const users = new Map<string, CannyUser>()
   const sessions = new Map<string, string>()
+  const receipts = new Map<string, Received>()
 
   /** Verifies a token as Canny does for `company`, and refuses another company's admin. */
-  async function signIn(company: Company, token: string, how: string): Promise<CannyUser> {
-    const claims: VendorClaims = await company.verify(token, { now: now() })
+  async function signIn(
+    company: Company,
+    token: string,
+    how: string,
+    parameter: string,
+  ): Promise<{ user: CannyUser; received: Received }> {
+    const at = now()
+    const claims: VendorClaims = await company.verify(token, { now: at })
     const email = String(claims.email)
     for (const other of companies.values()) {
       if (other !== company && other.admins.has(email.toLowerCase())) {
@@ -158,7 +167,23 @@ export function cannySimulator(options: CannySimulatorOptions): CannySimulator {
       detail: how,
       claims,
     })
-    return user
+    const received = receivedToken(await company.verify.report(token, { now: at }), parameter, at, {
+      checks: [
+        passed('company', `the token is verified with company ${company.id}'s secret`),
+        passed('admin', 'the email is not an admin of another Canny company'),
+      ],
+    })
+    return { user, received }
+  }
+
+  function receivedOf(session: string | undefined, company: Company) {
+    const received = session === undefined ? undefined : receipts.get(session)
+    if (!received) return ''
+    return receivedPanel(
+      'canny',
+      received,
+      company.ssoRedirectUrl ? { href: appHome(company.ssoRedirectUrl) } : undefined,
+    )
   }
 
   function boardPage(ctx: SimulatorContext, company: Company): void {
@@ -177,7 +202,8 @@ export function cannySimulator(options: CannySimulatorOptions): CannySimulator {
           email: user.email,
           body: html`<h1>Signed in to Canny as ${user.email}</h1>
 <p>Feature requests of <code>${company.id}</code>, for ${user.name}.</p>
-<ul><li>Dark mode</li><li>Export to CSV</li></ul>`,
+<ul><li>Dark mode</li><li>Export to CSV</li></ul>
+${receivedOf(session, company)}`,
         }),
       )
       return
@@ -225,9 +251,15 @@ export function cannySimulator(options: CannySimulatorOptions): CannySimulator {
       }
       next = url.href
     }
-    const user = await signIn(company, token, 'sso-redirect')
+    const { user, received } = await signIn(
+      company,
+      token,
+      'sso-redirect',
+      'query parameter ssoToken (SSO redirect)',
+    )
     const session = randomBytes(18).toString('base64url')
     sessions.set(session, `${company.id}:${user.id}`)
+    receipts.set(session, received)
     redirect(ctx.res, next, { 'Set-Cookie': sessionCookie(SESSION_COOKIE, session) })
   }
 
@@ -284,13 +316,19 @@ export function cannySimulator(options: CannySimulatorOptions): CannySimulator {
       return
     }
     try {
-      const user = await signIn(company, token, 'widget')
+      const { user, received } = await signIn(
+        company,
+        token,
+        'widget',
+        'query parameter ssoToken (widget frame)',
+      )
       email = user.email
       answer(
         200,
         { state: 'signed-in', user: user.id },
         html`<h1>Signed in to Canny as ${user.email}</h1>
-<p>Feature requests of <code>${company.id}</code> for ${user.name}.</p><p>basePath: <code>${basePath}</code></p>`,
+<p>Feature requests of <code>${company.id}</code> for ${user.name}.</p><p>basePath: <code>${basePath}</code></p>
+${receivedPanel('canny', received)}`,
       )
     } catch (err) {
       if (!(err instanceof Refusal)) throw err

@@ -8,6 +8,7 @@ import { page } from '../../server/page'
 import { allowMethods, queryParam } from '../../server/request'
 import { sendHtml } from '../../server/respond'
 import { withParams } from '../../server/urls'
+import { appHome, passed, receivedPanel, receivedToken } from '../../server/received'
 import { refusalOf, tokenVerifier } from '../../server/verifier'
 import { VendorTokenError } from '../../verify'
 
@@ -103,12 +104,13 @@ export function comm100Simulator(options: Comm100SimulatorOptions): Comm100Simul
   async function signIn(ctx: SimulatorContext, relayState: string | undefined): Promise<void> {
     const token = queryParam(ctx.url, 'jwt')
     if (!token) throw new Refusal(400, 'missing_token', 'The jwt parameter is missing.')
-    const claims = await verify(token, {
+    const verifyOptions = {
       now: now(),
       ...(options.maxLifetimeSeconds === undefined
         ? {}
         : { maxLifetimeSeconds: options.maxLifetimeSeconds }),
-    })
+    }
+    const claims = await verify(token, verifyOptions)
     // The jti is recorded only once every check below passed, so a refused sign-in keeps it.
     if (seenJti.has(String(claims.jti))) {
       throw refusalOf(
@@ -136,6 +138,20 @@ export function comm100Simulator(options: Comm100SimulatorOptions): Comm100Simul
       )
     }
     seenJti.add(String(claims.jti))
+    const received = receivedToken(
+      await verify.report(token, verifyOptions),
+      'query parameter jwt',
+      verifyOptions.now,
+      {
+        checks: [
+          passed('jti', 'not used before (one sign-in per token)'),
+          passed('agent', 'an agent with this email exists in the account'),
+          ...(relayState === undefined
+            ? []
+            : [passed('relayState', 'matches a sign-in Comm100 started')]),
+        ],
+      },
+    )
     events.push({ type: 'signed-in', vendor: 'comm100', at: now(), email, claims })
     sendHtml(
       ctx.res,
@@ -147,7 +163,8 @@ export function comm100Simulator(options: Comm100SimulatorOptions): Comm100Simul
         email,
         body: html`<h1>Signed in to Comm100 as ${email}</h1>
 <p>Agent Console · ${typeof claims.name === 'string' ? claims.name : email}</p>
-${logoutUrl ? html`<p><a class="button" id="logout" href="${logoutUrl}">Log out</a></p>` : ''}`,
+${logoutUrl ? html`<p><a class="button" id="logout" href="${logoutUrl}">Log out</a></p>` : ''}
+${receivedPanel('comm100', received, { href: appHome(loginUrl) })}`,
       }),
     )
   }

@@ -9,6 +9,9 @@ import { page } from '../../server/page'
 import { allowMethods, queryParam } from '../../server/request'
 import { redirect, sendHtml } from '../../server/respond'
 import { isRelativePath, withParams } from '../../server/urls'
+import { checkDiscourse } from '../../cli/discourse'
+import { appHome, passed, receivedPanel, receivedToken } from '../../server/received'
+import type { Received } from '../../server/received'
 import { DiscoursePayloadError, signDiscoursePayload, verifyDiscoursePayload } from './verify'
 import type { DiscoursePayload } from './verify'
 
@@ -91,6 +94,8 @@ interface Session {
   user?: DiscourseUser
   /** A user created inactive by `require_activation`, shown on `/u/account-created`. */
   pending?: DiscourseUser
+  /** What the sign-in received and checked, for the "Signed in" page. */
+  received?: Received
 }
 
 const SESSION_COOKIE = 'discourse_sim_session'
@@ -304,6 +309,21 @@ export function discourseSimulator(options: DiscourseSimulatorOptions): Discours
     }
     session.user = user
     session.pending = undefined
+    session.received = receivedToken(
+      // Its note says the nonce and user fields are not checked: here they were, just above.
+      { ...checkDiscourse(sso, sig, secret, "the simulator's configuration"), notes: [] },
+      'query parameters sso + sig',
+      now(),
+      {
+        algorithm: 'HMAC-SHA256 (sig, hex)',
+        shape: 'sso=<Base64 payload, decoded below>&sig=<signature removed>',
+        checks: [
+          passed('nonce', 'issued by this forum to this browser, unused, under 10 minutes old'),
+          passed('external_id', 'not blank and not reserved'),
+          passed('email', 'an email address'),
+        ],
+      },
+    )
     events.push({
       type: 'signed-in',
       vendor: 'discourse',
@@ -347,6 +367,7 @@ export function discourseSimulator(options: DiscourseSimulatorOptions): Discours
   function forum(ctx: SimulatorContext): void {
     allowMethods(ctx, 'GET')
     const user = sessionOf(ctx)?.[1].user
+    const received = sessionOf(ctx)?.[1].received
     const path = ctx.path
     if (user) {
       sendHtml(
@@ -371,7 +392,8 @@ export function discourseSimulator(options: DiscourseSimulatorOptions): Discours
           }</dd>
 ${user.title ? html`<dt>Title</dt><dd data-title>${user.title}</dd>` : ''}
 </dl>
-<p><a class="button" id="logout" href="${ctx.origin}/logout">Log out</a></p>`,
+<p><a class="button" id="logout" href="${ctx.origin}/logout">Log out</a></p>
+${received ? receivedPanel('discourse', received, { href: appHome(loginUrl) }) : ''}`,
         }),
       )
       return

@@ -10,6 +10,8 @@ import { page } from '../../server/page'
 import { BodyError, allowMethods, queryParam, readJsonBody } from '../../server/request'
 import { redirect, sendHtml, sendJson } from '../../server/respond'
 import { withParams } from '../../server/urls'
+import { appHome, passed, receivedPanel, receivedToken } from '../../server/received'
+import type { Received } from '../../server/received'
 import { tokenVerifier } from '../../server/verifier'
 import type { VendorClaims } from '../../verify'
 import { featurebaseSdkBootPath, featurebaseSdkPath, featurebaseSdkSource } from './sdk'
@@ -99,6 +101,7 @@ export function featurebaseSimulator(options: FeaturebaseSimulatorOptions): Feat
   const events: SimulatorEvent[] = []
   const users = new Map<string, FeaturebaseUser>()
   const sessions = new Map<string, FeaturebaseUser>()
+  const receipts = new Map<string, Received>()
 
   /** Verifies as Featurebase does, then refuses admins and records the user. */
   async function signIn(token: string, via: 'portal' | 'sdk'): Promise<FeaturebaseUser> {
@@ -155,9 +158,16 @@ export function featurebaseSimulator(options: FeaturebaseSimulatorOptions): Feat
     const token = queryParam(ctx.url, 'jwt')
     const returnTo = queryParam(ctx.url, 'return_to')
     if (!token) throw new Refusal(400, 'missing_token', 'The jwt parameter is missing.')
+    const at = now()
     const user = await signIn(token, 'portal')
     const session = randomBytes(18).toString('base64url')
     sessions.set(session, user)
+    receipts.set(
+      session,
+      receivedToken(await verifyToken.report(token, { now: at }), 'query parameter jwt', at, {
+        checks: [passed('admin', 'the email is not an admin of the organization')],
+      }),
+    )
     redirect(ctx.res, landing(returnTo, ctx.origin), {
       'Set-Cookie': sessionCookie(SESSION_COOKIE, session),
     })
@@ -201,6 +211,11 @@ export function featurebaseSimulator(options: FeaturebaseSimulatorOptions): Feat
     )
   }
 
+  function receivedOf(session: string | undefined) {
+    const received = session === undefined ? undefined : receipts.get(session)
+    return received ? receivedPanel('featurebase', received, { href: appHome(loginUrl) }) : ''
+  }
+
   function portalPage(ctx: SimulatorContext): void {
     allowMethods(ctx, 'GET')
     const id = readCookie(ctx.req, SESSION_COOKIE)
@@ -218,7 +233,8 @@ export function featurebaseSimulator(options: FeaturebaseSimulatorOptions): Feat
           ...(user.email === undefined ? {} : { email: user.email }),
           body: html`<h1>Signed in to Featurebase as ${shown}</h1>
 <p>You are on <code data-path>${ctx.path}</code>.</p>
-<dl><dt>Name</dt><dd data-name>${user.name ?? ''}</dd></dl>`,
+<dl><dt>Name</dt><dd data-name>${user.name ?? ''}</dd></dl>
+${receivedOf(id)}`,
         }),
       )
       return

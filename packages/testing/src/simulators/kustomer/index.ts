@@ -8,6 +8,7 @@ import { page } from '../../server/page'
 import { allowMethods, queryParam } from '../../server/request'
 import { sendHtml } from '../../server/respond'
 import { withParams } from '../../server/urls'
+import { appHome, receivedPanel, receivedToken } from '../../server/received'
 import { tokenVerifier } from '../../server/verifier'
 
 /**
@@ -97,10 +98,16 @@ export function kustomerSimulator(options: KustomerSimulatorOptions): KustomerSi
       allowMethods(ctx, 'GET')
       const token = queryParam(ctx.url, 'externalToken')
       if (!token) throw new Refusal(400, 'missing_token', 'The externalToken parameter is missing.')
-      const claims = await verify(token, {
+      const verifyOptions = {
         now: now(),
         ...(options.maxAgeSeconds === undefined ? {} : { maxAgeSeconds: options.maxAgeSeconds }),
-      })
+      }
+      const claims = await verify(token, verifyOptions)
+      const received = receivedToken(
+        await verify.report(token, verifyOptions),
+        'query parameter externalToken',
+        verifyOptions.now,
+      )
       const email = String(claims.email)
       const existing = customers.get(email.toLowerCase())
       const at = now()
@@ -126,7 +133,8 @@ export function kustomerSimulator(options: KustomerSimulatorOptions): KustomerSi
           email,
           body: html`<h1>Signed in to Kustomer as ${email}</h1>
 <p>${existing ? 'Welcome back.' : 'Your customer profile was created.'}</p>
-<p><a href="${ctx.origin}/">Back to the Help Center</a></p>`,
+<p><a href="${ctx.origin}/">Back to the Help Center</a></p>
+${receivedPanel('kustomer', received, { href: appHome(loginUrl) })}`,
         }),
       )
       return

@@ -9,6 +9,8 @@ import { page } from '../../server/page'
 import { allowMethods, queryParam } from '../../server/request'
 import { redirect, sendHtml, sendJson, sendScript } from '../../server/respond'
 import { isRelativePath, withParams } from '../../server/urls'
+import { appHome, receivedPanel, receivedToken } from '../../server/received'
+import type { Received } from '../../server/received'
 import { tokenVerifier } from '../../server/verifier'
 import type { VendorClaims } from '../../verify'
 import { metabaseSdkPath, metabaseSdkSource } from './sdk'
@@ -111,6 +113,8 @@ export function metabaseSimulator(options: MetabaseSimulatorOptions): MetabaseSi
   }))
   /** Browser sessions (cookie) and SDK sessions (header): both name a user. */
   const sessions = new Map<string, MetabaseUser>()
+  /** What each browser session's sign-in received, for its "Signed in" page. */
+  const receipts = new Map<string, Received>()
 
   /** `return_to` as Metabase takes it: a relative path, or a URL on its own origin. */
   function returnPath(ctx: SimulatorContext): string | undefined {
@@ -164,10 +168,20 @@ export function metabaseSimulator(options: MetabaseSimulatorOptions): MetabaseSi
       redirect(ctx.res, withParams(loginUrl, returnTo === undefined ? {} : { return_to: returnTo }))
       return
     }
-    const claims = await verify(token, { now: now(), maxAgeSeconds })
+    const at = now()
+    const claims = await verify(token, { now: at, maxAgeSeconds })
     const { user } = signIn(claims)
+    const session = newSession(user)
+    receipts.set(
+      session,
+      receivedToken(
+        await verify.report(token, { now: at, maxAgeSeconds }),
+        'query parameter jwt',
+        at,
+      ),
+    )
     redirect(ctx.res, `${ctx.origin}${returnTo ?? '/'}`, {
-      'Set-Cookie': sessionCookie(SESSION_COOKIE, newSession(user)),
+      'Set-Cookie': sessionCookie(SESSION_COOKIE, session),
     })
   }
 
@@ -229,8 +243,16 @@ export function metabaseSimulator(options: MetabaseSimulatorOptions): MetabaseSi
 
   function logout(ctx: SimulatorContext): void {
     const session = readCookie(ctx.req, SESSION_COOKIE)
-    if (session) sessions.delete(session)
+    if (session) {
+      sessions.delete(session)
+      receipts.delete(session)
+    }
     redirect(ctx.res, `${ctx.origin}/`, { 'Set-Cookie': sessionCookie(SESSION_COOKIE, undefined) })
+  }
+
+  function receivedOf(session: string | undefined) {
+    const received = session === undefined ? undefined : receipts.get(session)
+    return received ? receivedPanel('metabase', received, { href: appHome(loginUrl) }) : ''
   }
 
   function app(ctx: SimulatorContext): void {
@@ -250,7 +272,8 @@ export function metabaseSimulator(options: MetabaseSimulatorOptions): MetabaseSi
 <p>You are on <code data-path>${path}</code>${name ? html` as ${name}` : ''}.</p>
 <p>Groups:</p>
 <ul data-groups>${user.groups.map((g) => html`<li>${g}</li>`)}</ul>
-<p><a class="button" id="logout" href="${ctx.origin}/auth/logout">Sign out</a></p>`,
+<p><a class="button" id="logout" href="${ctx.origin}/auth/logout">Sign out</a></p>
+${receivedOf(readCookie(ctx.req, SESSION_COOKIE))}`,
         }),
       )
       return

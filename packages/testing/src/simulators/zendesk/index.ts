@@ -9,6 +9,8 @@ import { page, refusalPage } from '../../server/page'
 import { BodyError, allowMethods, formParam, queryParam, readFormBody } from '../../server/request'
 import { redirect, sendHtml } from '../../server/respond'
 import { isRelativePath, withParams } from '../../server/urls'
+import { appHome, passed, receivedPanel, receivedToken } from '../../server/received'
+import type { Received } from '../../server/received'
 import { refusalOf, tokenVerifier } from '../../server/verifier'
 import type { TokenVerifier } from '../../server/verifier'
 import type { VendorClaims } from '../../verify'
@@ -215,7 +217,10 @@ export function zendeskSimulator(options: ZendeskSimulatorOptions): ZendeskSimul
   const seenJti = new Set<string>()
   let nextId = 1001
   const users: ZendeskUser[] = (options.users ?? []).map((u) => ({ id: nextId++, ...u }))
-  const sessions = new Map<string, { user: ZendeskUser; configuration: Configuration }>()
+  const sessions = new Map<
+    string,
+    { user: ZendeskUser; configuration: Configuration; received?: Received }
+  >()
 
   const byName = (name: ZendeskConfigurationName): Configuration | undefined =>
     configurations.find((c) => c.name === name)
@@ -348,8 +353,20 @@ export function zendeskSimulator(options: ZendeskSimulatorOptions): ZendeskSimul
       }
       seenJti.add(String(claims.jti))
       const [user, detail] = findOrCreate(claims, configuration)
+      const at = now()
+      const received = receivedToken(
+        await configuration.verify.report(token, { now: at }),
+        'form field jwt (POST)',
+        at,
+        {
+          checks: [
+            passed('configuration', `verified with the ${configuration.name} SSO secret`),
+            passed('jti', 'not used before (one sign-in per token)'),
+          ],
+        },
+      )
       const session = randomBytes(18).toString('base64url')
-      sessions.set(session, { user, configuration })
+      sessions.set(session, { user, configuration, received })
       events.push({
         type: 'signed-in',
         vendor: 'zendesk',
@@ -407,7 +424,14 @@ export function zendeskSimulator(options: ZendeskSimulatorOptions): ZendeskSimul
 ${user.role ? html`<dt>Role</dt><dd data-role>${user.role}</dd>` : ''}
 <dt>Signed in with</dt><dd data-configuration>${session.configuration.name} SSO</dd>
 </dl>
-<p><a class="button" id="logout" href="${ctx.origin}/access/logout">Sign out</a></p>`,
+<p><a class="button" id="logout" href="${ctx.origin}/access/logout">Sign out</a></p>
+${
+  session.received
+    ? receivedPanel('zendesk', session.received, {
+        href: appHome(session.configuration.loginUrl.href),
+      })
+    : ''
+}`,
         }),
       )
       return
