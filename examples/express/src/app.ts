@@ -277,7 +277,9 @@ export function createDemoApp(options: DemoAppOptions): express.Express {
       }),
     onEvent: options.onEvent ?? ((event: SsoEvent) => console.log('[sso]', JSON.stringify(event))),
   }
-  app.use(ssoMiddleware<Request>({ ...shared, vendors }))
+  // The inspector at /sso/_inspect: off under NODE_ENV=production and loopback clients only,
+  // whatever this says; the demo binds 127.0.0.1.
+  app.use(ssoMiddleware<Request>({ ...shared, vendors, inspector: true }))
   // Many tenants on one mount: the path names the tenant, the resolver finds its vendors in the
   // tenant table (once; the middleware caches them). An unknown tenant is a 404 page.
   const tenantTable = new TenantTable(options.tenants ?? [])

@@ -85,8 +85,19 @@ export function homePage(
     .join('')
   return layout(
     'Home',
-    `<h1>@sso demo</h1>${realVendorWarning(realVendors)}${whoIsSignedIn(user)}<h2>Vendors</h2><p>Each link starts the flow the way the vendor does.</p><ul>${items}</ul>${tenantsSection(tenants)}`,
+    `<h1>@sso demo</h1>${realVendorWarning(realVendors)}${whoIsSignedIn(user)}<h2>Vendors</h2><p>Each link starts the flow the way the vendor does.</p><ul>${items}</ul><p><a id="inspector" href="/sso/_inspect">Inspect what each vendor would receive</a> <small>(the development inspector: routes, settings, warnings and your decoded tokens, signatures removed)</small></p>${tenantsSection(tenants)}`,
   )
+}
+
+/**
+ * Which vendor sent the visitor and where they return: `returnTo` is already a safe relative
+ * path (the route checks it); the vendor is its `/sso/<vendor>/` segment, escaped.
+ */
+function sentBy(returnTo: string): string {
+  const vendor = /^\/sso\/([a-z0-9-]+)\//.exec(returnTo)?.[1]
+  const back = `<p data-return-to>After you log in you return to <code>${escapeHtml(returnTo)}</code>.</p>`
+  if (!vendor || vendor.startsWith('_')) return returnTo === '/' ? '' : back
+  return `<p data-sent-by="${escapeHtml(vendor)}"><strong>${escapeHtml(vendor)}</strong> sent you here to sign in: it trusts this app to say who you are.</p>${back}`
 }
 
 export function loginPage(
@@ -96,7 +107,7 @@ export function loginPage(
 ): string {
   return layout(
     'Log in',
-    `<h1>Log in to the demo app</h1>${realVendorWarning(realVendors)}${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}<form method="post" action="/login">
+    `<h1>Log in to the demo app</h1>${realVendorWarning(realVendors)}${sentBy(returnTo)}${error ? `<p role="alert">${escapeHtml(error)}</p>` : ''}<form method="post" action="/login">
 <input type="hidden" name="returnTo" value="${escapeHtml(returnTo)}">
 <label>Email <input name="email" type="email" required autocomplete="email"></label>
 <label>Name <input name="name" required autocomplete="name"></label>
