@@ -5,11 +5,15 @@
 // example changes.
 import {
   bettermode,
+  canny,
   comm100,
   discourse,
+  featurebase,
+  intercom,
   komo,
   konnec,
   kustomer,
+  metabase,
   type Vendor,
   zendesk,
 } from '@sso/middleware/fetch'
@@ -31,6 +35,16 @@ export interface DemoVendor {
   start(env: (name: string) => string): string
   /** On the vendor's page, the link that sends a logged-out person to the app. */
   readonly button?: string
+  /**
+   * The vendor's page sends a logged-out person to the app by itself, with no button (Canny's
+   * board, Metabase's dashboards).
+   */
+  readonly redirects?: boolean
+  /**
+   * The vendor has an SDK-token route, `POST /sso/<id>/token`, answering this field and
+   * `expiresAt` to the signed-in session's own pages.
+   */
+  readonly tokenField?: 'token' | 'jwt'
   /** The vendor's page has a **Log out** link that ends the app's session. */
   readonly logout: boolean
   /** One line for the front page. */
@@ -51,6 +65,7 @@ export const DEMO_VENDORS: readonly DemoVendor[] = [
     env: ['KOMO_SSO_SECRET', 'KOMO_HUB_ORIGIN'],
     create: (env) => komo({ secret: env('KOMO_SSO_SECRET') }),
     start: () => '/komo',
+    tokenField: 'token',
     logout: false,
     note: 'a page of this app with a Komo card that asks the app for a token',
   },
@@ -142,6 +157,70 @@ export const DEMO_VENDORS: readonly DemoVendor[] = [
     button: 'Log in',
     logout: true,
     note: "the forum's Log in button (the forum signs its request, the app signs the answer)",
+  },
+  {
+    id: 'intercom',
+    name: 'Intercom',
+    // INTERCOM_WORKSPACE_URL is only the front page's link (the simulator's workspace page):
+    // Intercom has no sign-in page, the Messenger boots on your pages with the app's JWT.
+    env: ['INTERCOM_MESSENGER_SECRET', 'INTERCOM_WORKSPACE_URL'],
+    create: (env) => intercom({ secret: env('INTERCOM_MESSENGER_SECRET') }),
+    start: (env) => env('INTERCOM_WORKSPACE_URL'),
+    tokenField: 'token',
+    logout: false,
+    note: 'SDK only: the Messenger boots with the JWT a page gets from POST /sso/intercom/token',
+  },
+  {
+    id: 'canny',
+    name: 'Canny',
+    // CANNY_URL points the SSO redirect at the simulator; a real company leaves it out
+    // (https://canny.io) and lists its board's host in CANNY_ALLOWED_HOSTS.
+    env: [
+      'CANNY_SSO_KEY',
+      'CANNY_COMPANY_ID',
+      'CANNY_ALLOWED_HOSTS',
+      'CANNY_URL',
+      'CANNY_BOARD_URL',
+    ],
+    create: (env) =>
+      canny({
+        secret: env('CANNY_SSO_KEY'),
+        companyId: env('CANNY_COMPANY_ID'),
+        allowedHosts: list(env('CANNY_ALLOWED_HOSTS')),
+        cannyUrl: env('CANNY_URL'),
+      }),
+    start: (env) => env('CANNY_BOARD_URL'),
+    redirects: true,
+    tokenField: 'token',
+    logout: false,
+    note: 'the board sends a visitor without a session to the app, and back through Canny’s SSO',
+  },
+  {
+    id: 'featurebase',
+    name: 'Featurebase',
+    env: ['FEATUREBASE_JWT_SECRET', 'FEATUREBASE_PORTAL_URL'],
+    create: (env) =>
+      featurebase({
+        secret: env('FEATUREBASE_JWT_SECRET'),
+        portalUrl: env('FEATUREBASE_PORTAL_URL'),
+      }),
+    start: (env) => `${env('FEATUREBASE_PORTAL_URL')}/`,
+    button: 'Log in',
+    tokenField: 'token',
+    logout: false,
+    note: "the feedback portal's Log in link",
+  },
+  {
+    id: 'metabase',
+    name: 'Metabase',
+    env: ['METABASE_JWT_SECRET', 'METABASE_URL'],
+    create: (env) =>
+      metabase({ secret: env('METABASE_JWT_SECRET'), metabaseUrl: env('METABASE_URL') }),
+    start: (env) => `${env('METABASE_URL')}/dashboard/1`,
+    redirects: true,
+    tokenField: 'jwt',
+    logout: false,
+    note: 'a dashboard: Metabase sends a visitor without a session through /auth/sso to the app',
   },
 ]
 

@@ -4,16 +4,30 @@
 import { randomBytes } from 'node:crypto'
 import {
   bettermodeSimulator,
+  cannySimulator,
   comm100Simulator,
   discourseSimulator,
+  featurebaseSimulator,
+  intercomSimulator,
   komoSimulator,
   konnecSimulator,
   kustomerSimulator,
   type ListeningSimulator,
+  metabaseSimulator,
   type Simulator,
   zendeskSimulator,
 } from '@sso/testing'
 import { DEMO_VENDORS } from './index'
+
+/**
+ * The simulated accounts' ids: Intercom's workspace (the Messenger's `app_id`), Canny's company
+ * (its board token is `board-demo`) and Featurebase's organisation (the SDK's `appId`).
+ */
+export const DEMO_IDS = {
+  intercom: 'demo-app',
+  canny: 'demo',
+  featurebase: 'demo-feedback',
+} as const
 
 /** The Comm100 agents the simulated account's admin created (Comm100 signs in no one else). */
 export const DEMO_AGENTS: readonly string[] = ['ada@example.com', 'grace@example.com']
@@ -114,6 +128,43 @@ export const SIMULATORS: Readonly<Record<string, Simulate>> = {
       logoutUrl: route('/logout'),
     })
     return { sim, env: { DISCOURSE_CONNECT_SECRET: s, DISCOURSE_URL: await listen(sim) } }
+  },
+  intercom: async ({ listen }) => {
+    const s = secret()
+    const sim = intercomSimulator({ secret: s, appId: DEMO_IDS.intercom })
+    const origin = await listen(sim)
+    return { sim, env: { INTERCOM_MESSENGER_SECRET: s, INTERCOM_WORKSPACE_URL: `${origin}/` } }
+  },
+  canny: async ({ route, listen }) => {
+    const s = secret()
+    const sim = cannySimulator({
+      companies: [{ id: DEMO_IDS.canny, secret: s, ssoRedirectUrl: route('/login') }],
+    })
+    const origin = await listen(sim)
+    return {
+      sim,
+      env: {
+        CANNY_SSO_KEY: s,
+        CANNY_COMPANY_ID: DEMO_IDS.canny,
+        CANNY_ALLOWED_HOSTS: origin,
+        CANNY_URL: origin,
+        CANNY_BOARD_URL: `${origin}/`,
+      },
+    }
+  },
+  featurebase: async ({ route, listen }) => {
+    const s = secret()
+    const sim = featurebaseSimulator({
+      secret: s,
+      loginUrl: route('/login'),
+      appId: DEMO_IDS.featurebase,
+    })
+    return { sim, env: { FEATUREBASE_JWT_SECRET: s, FEATUREBASE_PORTAL_URL: await listen(sim) } }
+  },
+  metabase: async ({ route, listen }) => {
+    const s = secret()
+    const sim = metabaseSimulator({ secret: s, loginUrl: route('/login') })
+    return { sim, env: { METABASE_JWT_SECRET: s, METABASE_URL: await listen(sim) } }
   },
 }
 

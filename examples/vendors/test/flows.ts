@@ -6,7 +6,7 @@ import type { Browser, Page } from 'playwright-core'
 import { expect, it } from 'vitest'
 import { Client, inputValue, linkHref } from '../../express/test/client'
 import { DEMO_VENDORS, type DemoVendor } from '../src/index'
-import { DEMO_AGENTS, type RunningSimulators } from '../src/simulate'
+import { DEMO_AGENTS, DEMO_IDS, type RunningSimulators } from '../src/simulate'
 
 /** The example under test: where it listens, and its simulators. */
 export interface ExampleUnderTest {
@@ -17,10 +17,72 @@ export interface ExampleUnderTest {
 const NAME = 'Ada Lovelace'
 // Comm100 signs in only the agents its admin created; the others take anyone.
 const EMAIL = DEMO_AGENTS[0] as string
-const VIA_VENDOR_PAGE = DEMO_VENDORS.filter((v) => v.button)
+/** Vendors whose page sends a logged-out person to the app: by a button, or by itself. */
+const viaVendorPage = (vendors: readonly DemoVendor[]) =>
+  vendors.filter((v) => v.button || v.redirects)
+const VIA_VENDOR_PAGE = viaVendorPage(DEMO_VENDORS)
 const WITH_LOGOUT = DEMO_VENDORS.filter((v) => v.logout)
+const WITH_TOKEN_ROUTE = DEMO_VENDORS.filter((v) => v.tokenField)
 // A token in a URL: a JWT, or one of the vendors' own token parameters.
-const TOKEN_IN_URL = /eyJ[\w-]+\.[\w-]+\.[\w-]+|[?&](externalToken|jwt|refresh-token)=/
+const TOKEN_IN_URL = /eyJ[\w-]+\.[\w-]+\.[\w-]+|[?&](externalToken|jwt|refresh-token|ssoToken)=/
+
+/**
+ * How each vendor's own service checks a token from its SDK-token route, the way its SDK hands it
+ * over: resolves to the email the vendor then knows the person by (or rejects).
+ */
+export const SDK_TOKEN_CHECKS: Readonly<
+  Record<string, (simulator: string, token: string) => Promise<string | undefined>>
+> = {
+  komo: async (simulator, token) => {
+    const res = await postJson(`${simulator}/api/verify`, { token })
+    return ((await res.json()) as { contact?: { email?: string } }).contact?.email
+  },
+  // The Messenger's boot, as the widget sends it (the enforced workspace accepts a valid JWT only).
+  intercom: async (simulator, token) => {
+    const res = await postJson(`${simulator}/messenger/web/ping`, {
+      app_id: DEMO_IDS.intercom,
+      intercom_user_jwt: token,
+    })
+    return ((await res.json()) as { user?: { email?: string } }).user?.email
+  },
+  // The widget page the SDK frames, with the token as `ssoToken` (verified server-side).
+  canny: async (simulator, token) => {
+    const query = new URLSearchParams({
+      boardToken: `board-${DEMO_IDS.canny}`,
+      basePath: '/feedback',
+      ssoToken: token,
+    })
+    const res = await fetch(`${simulator}/widget?${query}`)
+    return /Signed in to Canny as ([^<\s]+)/.exec(await res.text())?.[1]
+  },
+  // The SDK's boot with `featurebaseJwt`.
+  featurebase: async (simulator, token) => {
+    const res = await postJson(`${simulator}/api/v1/sdk/boot`, {
+      appId: DEMO_IDS.featurebase,
+      featurebaseJwt: token,
+    })
+    return ((await res.json()) as { user?: { email?: string } }).user?.email
+  },
+  // The embedding SDK's exchange (`/auth/sso?jwt=…&token=true`), then the session's user.
+  metabase: async (simulator, token) => {
+    const res = await fetch(
+      `${simulator}/auth/sso?${new URLSearchParams({ jwt: token, token: 'true' })}`,
+    )
+    if (!res.ok) return undefined
+    const { id } = (await res.json()) as { id: string }
+    const me = await fetch(`${simulator}/api/user/current`, {
+      headers: { 'x-metabase-session': id },
+    })
+    return ((await me.json()) as { email?: string }).email
+  },
+}
+
+const postJson = (url: string, body: unknown) =>
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
 
 /** The one form of a page: where it posts and its fields. */
 function formOf(html: string, base: string) {
@@ -36,17 +98,25 @@ function formOf(html: string, base: string) {
 }
 
 /**
- * Front page → the vendor's link → its login button → the app's login page → the login form →
- * back through `/sso/<vendor>/login` → (Zendesk: the form page, posted) → the vendor's page.
+ * Front page → the vendor's link → its login button (or the vendor's own redirect) → the app's
+ * login page → the login form → back through `/sso/<vendor>/login` → (Zendesk: the form page,
+ * posted) → the vendor's page.
  */
 async function walk(app: ExampleUnderTest, vendor: DemoVendor, email = EMAIL) {
   const client = new Client()
-  const origin = app.simulators.origins[vendor.id]
+  const origin = app.simulators.origins[vendor.id] as string
   const home = await client.go(app.url)
   expect(home.text).toContain('You are not signed in')
   const start = await client.go(linkHref(home.text, vendor.name, app.url))
-  expect(new URL(start.url).origin).toBe(origin)
-  const login = await client.go(linkHref(start.text, vendor.button as string, start.url))
+  let login = start
+  if (vendor.redirects) {
+    // The vendor's page itself sent the browser on, through the vendor's SSO route of the app.
+    expect(client.visited[1]).toBe(linkHref(home.text, vendor.name, app.url))
+    expect(new URL(client.visited[1] as string).origin).toBe(origin)
+  } else {
+    expect(new URL(start.url).origin).toBe(origin)
+    login = await client.go(linkHref(start.text, vendor.button as string, start.url))
+  }
   expect(`${new URL(login.url).origin}${new URL(login.url).pathname}`).toBe(`${app.url}/login`)
   const { action, fields } = formOf(login.text, login.url)
   expect(fields.returnTo).toMatch(new RegExp(`^/sso/${vendor.id}/login(\\?|$)`))
@@ -129,6 +199,45 @@ export function httpFlows(app: () => ExampleUnderTest): void {
     })
   })
 
+  it.each(WITH_TOKEN_ROUTE.map((v) => [v.name, v] as const))(
+    '%s: POST /sso/<id>/token answers the signed-in session only, and the vendor accepts the token',
+    async (_name, vendor) => {
+      const { url, simulators } = app()
+      const route = `${url}/sso/${vendor.id}/token`
+      const check = SDK_TOKEN_CHECKS[vendor.id]
+      expect(check, `a check in SDK_TOKEN_CHECKS for ${vendor.id}`).toBeDefined()
+      const sameOrigin = { origin: url, 'sec-fetch-site': 'same-origin' }
+      const client = new Client()
+      const loggedOut = await client.request(route, { method: 'POST', headers: sameOrigin })
+      expect(loggedOut.status).toBe(401)
+      expect(await loggedOut.json()).toMatchObject({ error: { code: 'ERR_SSO_UNAUTHENTICATED' } })
+      const login = await client.go(`${url}/login?returnTo=/`)
+      const { action, fields } = formOf(login.text, login.url)
+      await client.submit(action, { ...fields, email: EMAIL, name: NAME })
+      for (const headers of [
+        { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+        { origin: simulators.origins[vendor.id] as string },
+      ]) {
+        const refused = await client.request(route, { method: 'POST', headers })
+        expect(refused.status).toBe(403)
+        expect(await refused.text()).not.toMatch(/eyJ/)
+      }
+      expect((await client.request(route)).status).toBe(405)
+      const response = await client.request(route, { method: 'POST', headers: sameOrigin })
+      expect(response.status).toBe(200)
+      expect(response.headers.get('cache-control')).toContain('no-store')
+      const body = (await response.json()) as Record<string, unknown>
+      expect(Object.keys(body).sort()).toEqual(['expiresAt', vendor.tokenField].sort())
+      const token = body[vendor.tokenField as string] as string
+      expect(token).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/)
+      expect(body.expiresAt).toBeGreaterThan(Date.now() / 1000)
+      expect(await check?.(simulators.origins[vendor.id] as string, token)).toBe(EMAIL)
+      // A token altered by one character is refused by the vendor.
+      const forged = `${token.slice(0, -2)}${token.at(-2) === 'A' ? 'B' : 'A'}${token.at(-1)}`
+      expect(await check?.(simulators.origins[vendor.id] as string, forged)).toBeUndefined()
+    },
+  )
+
   it.each([
     ['protocol-relative', '//evil.example/x'],
     ['backslash', '/\\evil.example'],
@@ -179,8 +288,7 @@ export function browserWalks(
   running: () => { app: ExampleUnderTest; browser: Browser },
   vendors: readonly DemoVendor[] = DEMO_VENDORS,
 ): void {
-  const viaVendorPage = vendors.filter((v) => v.button)
-  it.each(viaVendorPage.map((v) => [v.name, v] as const))(
+  it.each(viaVendorPage(vendors).map((v) => [v.name, v] as const))(
     '%s: front page, logged out → the vendor → login → back → signed in there (and out)',
     async (_name, vendor) => {
       const { app, browser } = running()
@@ -196,8 +304,15 @@ export function browserWalks(
         await page.goto(app.url)
         await page.getByText('You are not signed in').waitFor()
         await page.getByRole('link', { name: vendor.name, exact: true }).click()
-        await page.waitForURL(`${origin}/**`)
-        await page.getByRole('link', { name: vendor.button, exact: true }).click()
+        if (!vendor.redirects) {
+          await page.waitForURL(`${origin}/**`)
+          await page.getByRole('link', { name: vendor.button, exact: true }).click()
+        }
+        // (A redirecting vendor's page sends the browser on by itself, through the app's route.)
+        await page.waitForURL(/\/login\?returnTo=/)
+        expect(new URL(page.url()).searchParams.get('returnTo')).toMatch(
+          new RegExp(`^/sso/${vendor.id}/login(\\?|$)`),
+        )
         await logIn(page, EMAIL)
         await page.getByText(`Signed in to ${vendor.name} as ${EMAIL}`).waitFor({ timeout: 15_000 })
         expect(new URL(page.url()).origin).toBe(origin)
@@ -208,6 +323,42 @@ export function browserWalks(
           await page.getByText('You are not signed in').waitFor()
         }
         expect(dialogs).toEqual([])
+      } finally {
+        await context.close()
+      }
+    },
+  )
+
+  // The SDK-token routes as a page of the app calls them, from its own origin in Chromium
+  // (Komo's is walked through its card below): 401 logged out, then a token the vendor accepts.
+  const sdkVendors = vendors.filter((v) => v.tokenField && v.id !== 'komo')
+  it.each(sdkVendors.map((v) => [v.name, v] as const))(
+    "%s: the app's page asks POST /sso/<id>/token, logged out then in, and the vendor takes the token",
+    async (_name, vendor) => {
+      const { app, browser } = running()
+      const context = await browser.newContext()
+      try {
+        const page = await context.newPage()
+        const ask = () =>
+          page.evaluate(async (path) => {
+            const res = await fetch(path, { method: 'POST', credentials: 'same-origin' })
+            return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+          }, `/sso/${vendor.id}/token`)
+        await page.goto(app.url)
+        await page.getByText('You are not signed in').waitFor()
+        const loggedOut = await ask()
+        expect(loggedOut.status).toBe(401)
+        expect(loggedOut.body).toMatchObject({ error: { code: 'ERR_SSO_UNAUTHENTICATED' } })
+        await page.getByRole('link', { name: 'Log in', exact: true }).click()
+        await logIn(page, EMAIL)
+        await page.waitForURL(`${app.url}/`)
+        await page.getByText('Signed in as').waitFor()
+        const answer = await ask()
+        expect(answer.status).toBe(200)
+        const token = answer.body[vendor.tokenField as string] as string
+        expect(
+          await SDK_TOKEN_CHECKS[vendor.id]?.(app.simulators.origins[vendor.id] as string, token),
+        ).toBe(EMAIL)
       } finally {
         await context.close()
       }
