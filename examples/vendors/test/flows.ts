@@ -214,7 +214,7 @@ export function httpFlows(app: () => ExampleUnderTest): void {
       const login = await client.go(`${url}/login?returnTo=/`)
       const { action, fields } = formOf(login.text, login.url)
       await client.submit(action, { ...fields, email: EMAIL, name: NAME })
-      for (const headers of [
+      for (const headers of <Record<string, string>[]>[
         { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
         { origin: simulators.origins[vendor.id] as string },
       ]) {
