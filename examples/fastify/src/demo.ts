@@ -58,7 +58,10 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       sims[id] = sim
       simulators[id] = running.url
       vendors.push(entry.vendor({ secret, origin: running.url }))
-      links.push({ name: entry.name, href: entry.startPath ?? `${running.url}/` })
+      links.push({
+        name: entry.name,
+        href: entry.startPath ?? `${running.url}${entry.vendorPath ?? '/'}`,
+      })
       if (entry.onLogin) logins.push((user) => entry.onLogin?.(sim, user))
     }
     const app = await createDemoApp({

@@ -1,21 +1,29 @@
 import { randomBytes } from 'node:crypto'
 import {
   bettermode,
+  canny,
   comm100,
   discourse,
+  featurebase,
+  intercom,
   komo,
   konnec,
   kustomer,
+  metabase,
   type Vendor,
   zendesk,
 } from '@sso/middleware/fastify'
 import {
   bettermodeSimulator,
+  cannySimulator,
   comm100Simulator,
   discourseSimulator,
+  featurebaseSimulator,
+  intercomSimulator,
   komoSimulator,
   konnecSimulator,
   kustomerSimulator,
+  metabaseSimulator,
   type Simulator,
   zendeskSimulator,
 } from '@sso/testing'
@@ -36,9 +44,22 @@ export interface SimulatedVendor<S extends Simulator = Simulator> {
   vendor(context: { secret: string; origin: string }): Vendor
   /** Where a person starts: the app's own page (Komo's embed), else the simulator's front page. */
   startPath?: string
+  /** Where on the simulator a person starts, when not its front page (Metabase's dashboard). */
+  vendorPath?: string
   /** Runs when someone logs in to the app (Comm100 signs in only agents an admin created). */
   onLogin?(sim: S, user: { email: string }): void
 }
+
+/**
+ * The simulated accounts' ids: Intercom's workspace (the Messenger's `app_id`), Canny's company
+ * (board token `board-demo`), Featurebase's organisation (the SDK's `appId`). The same as
+ * examples/vendors' `DEMO_IDS`, whose token checks the tests share.
+ */
+export const DEMO_IDS = {
+  intercom: 'demo-app',
+  canny: 'demo',
+  featurebase: 'demo-feedback',
+} as const
 
 const simulated = <S extends Simulator>(entry: SimulatedVendor<S>) =>
   entry as unknown as SimulatedVendor
@@ -115,6 +136,41 @@ export const SIMULATED_VENDORS: Record<string, SimulatedVendor> = {
         logoutUrl: route('/discourse/logout'),
       }),
     vendor: ({ secret, origin }) => discourse({ secret, discourseUrl: origin }),
+  }),
+  // SDK only: no sign-in page at Intercom; the Messenger boots with the JWT a page gets from
+  // POST /sso/intercom/token. The link opens the simulated workspace's page.
+  intercom: simulated({
+    name: 'Intercom',
+    simulator: ({ secret }) => intercomSimulator({ secret, appId: DEMO_IDS.intercom }),
+    vendor: ({ secret }) => intercom({ secret }),
+  }),
+  // The board sends a visitor without a session to /sso/canny/login with companyID and redirect.
+  canny: simulated({
+    name: 'Canny',
+    simulator: ({ secret, route }) =>
+      cannySimulator({
+        companies: [{ id: DEMO_IDS.canny, secret, ssoRedirectUrl: route('/canny/login') }],
+      }),
+    vendor: ({ secret, origin }) =>
+      canny({ secret, companyId: DEMO_IDS.canny, allowedHosts: [origin], cannyUrl: origin }),
+  }),
+  featurebase: simulated({
+    name: 'Featurebase',
+    simulator: ({ secret, route }) =>
+      featurebaseSimulator({
+        secret,
+        loginUrl: route('/featurebase/login'),
+        appId: DEMO_IDS.featurebase,
+      }),
+    vendor: ({ secret, origin }) => featurebase({ secret, portalUrl: origin }),
+  }),
+  // A dashboard: logged out, Metabase sends the browser through its /auth/sso to the app.
+  metabase: simulated({
+    name: 'Metabase',
+    simulator: ({ secret, route }) =>
+      metabaseSimulator({ secret, loginUrl: route('/metabase/login') }),
+    vendor: ({ secret, origin }) => metabase({ secret, metabaseUrl: origin }),
+    vendorPath: '/dashboard/1',
   }),
 }
 

@@ -4,6 +4,8 @@ import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // The Express demo's launcher: Debian's Chromium through playwright-core, one set of flags.
 import { launchChromium } from '../../express/test/browser'
+import { DEMO_VENDORS } from '../../vendors/src/index'
+import { browserWalks, type ExampleUnderTest } from '../../vendors/test/flows'
 import { type RunningDemo, startDemo } from '../src/demo'
 
 describe('a person signs in to Kustomer through the Fastify demo, in Chromium', () => {
@@ -41,4 +43,31 @@ describe('a person signs in to Kustomer through the Fastify demo, in Chromium', 
       await context.close()
     }
   })
+})
+
+// The walks the Next.js and Hono examples run, here for the vendors whose flow is not a button on
+// the vendor's page: Canny's board and Metabase's dashboard redirect by themselves, Featurebase's
+// portal, and every SDK-token route (Intercom, Canny, Featurebase, Metabase) asked by the app's
+// page from its own origin, each token taken by the vendor's simulator.
+describe('the Fastify demo in Chromium: Intercom, Canny, Featurebase and Metabase', () => {
+  let demo: RunningDemo
+  let browser: Browser
+  let app: ExampleUnderTest
+  beforeAll(async () => {
+    demo = await startDemo({ port: 0, onEvent: () => {} })
+    browser = await launchChromium()
+    app = {
+      url: demo.url,
+      simulators: { env: {}, origins: demo.simulators, sims: demo.sims, close: demo.close },
+    }
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await demo?.close()
+  })
+  const ids = ['intercom', 'canny', 'featurebase', 'metabase']
+  browserWalks(
+    () => ({ app, browser }),
+    DEMO_VENDORS.filter((v) => ids.includes(v.id)),
+  )
 })

@@ -6,6 +6,8 @@ import type { SsoEvent } from '@sso/middleware/fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 // The Express demo's cookie-keeping client: the same browser stand-in for both demos.
 import { Client, inputValue, linkHref } from '../../express/test/client'
+// How each vendor's service takes a token from its SDK-token route (shared with Next and Hono).
+import { SDK_TOKEN_CHECKS } from '../../vendors/test/flows'
 import { type RunningDemo, startDemo } from '../src/demo'
 import { SIMULATED_VENDORS } from '../src/vendors'
 
@@ -33,7 +35,9 @@ describe('the Fastify demo, every vendor against its simulator over real HTTP', 
     const home = await new Client().go(demo.url)
     expect(home.text).toContain('You are not signed in')
     for (const [id, entry] of Object.entries(SIMULATED_VENDORS)) {
-      const expected = entry.startPath ? `${demo.url}${entry.startPath}` : `${demo.simulators[id]}/`
+      const expected = entry.startPath
+        ? `${demo.url}${entry.startPath}`
+        : `${demo.simulators[id]}${entry.vendorPath ?? '/'}`
       expect(linkHref(home.text, entry.name, demo.url)).toBe(expected)
     }
   })
@@ -45,6 +49,7 @@ describe('the Fastify demo, every vendor against its simulator over real HTTP', 
     ['bettermode', 'Bettermode', /^Log in$/, /jwt=/],
     ['konnec', 'Konnec', /^Log in$/, /refresh-token=/],
     ['discourse', 'Discourse', /^Log in$/, /sso=.*sig=/],
+    ['featurebase', 'Featurebase', /^Log in$/, /jwt=/],
   ])(
     '%s: a logged-out visitor ends up signed in at the vendor',
     async (id, name, button, token) => {
@@ -66,6 +71,84 @@ describe('the Fastify demo, every vendor against its simulator over real HTTP', 
       for (const hop of hops.filter((u) => !u.startsWith(`${demo.url}/sso/`))) {
         expect(new URL(hop).origin).toBe(demo.simulators[id])
       }
+    },
+  )
+
+  // The vendor's page itself sends a visitor without a session to the app: no button.
+  it.each([
+    ['canny', 'Canny', '/', '/api/redirects/sso', 'ssoToken'],
+    ['metabase', 'Metabase', '/dashboard/1', '/auth/sso', 'jwt'],
+  ])(
+    '%s: its page sends a logged-out visitor through the app and back, the token only at its SSO endpoint',
+    async (id, name, landing, endpoint, param) => {
+      const client = new Client()
+      const sim = demo.simulators[id] as string
+      const home = await client.go(demo.url)
+      const login = await client.go(linkHref(home.text, name, demo.url))
+      expect(client.visited[1]).toBe(`${sim}${landing}`)
+      expect(new URL(login.url).pathname).toBe('/login')
+      const returnTo = inputValue(login.text, 'returnTo') ?? ''
+      expect(returnTo.startsWith(`/sso/${id}/login?`)).toBe(true)
+      const done = await client.submit(`${demo.url}/login`, { email: EMAIL, name: NAME, returnTo })
+      expect(done.response.status).toBe(200)
+      expect(done.url).toBe(`${sim}${landing}`)
+      expect(done.text).toContain(`Signed in to ${name} as ${EMAIL}`)
+      expect(demo.sims[id]?.events.at(-1)).toMatchObject({ type: 'signed-in', email: EMAIL })
+      // The token travelled once, in the URL of the vendor's SSO endpoint, and nowhere else.
+      const carried = client.visited.filter((u) => /eyJ/.test(u))
+      expect(carried).toHaveLength(1)
+      const hop = new URL(carried[0] as string)
+      expect(`${hop.origin}${hop.pathname}`).toBe(`${sim}${endpoint}`)
+      expect(hop.searchParams.get(param)).toMatch(/^eyJ/)
+    },
+  )
+
+  it('Canny: a link to another board host or company is refused, with no token', async () => {
+    const client = new Client()
+    await client.submit(`${demo.url}/login`, { email: EMAIL, name: NAME, returnTo: '/' })
+    for (const [query, status] of [
+      [{ companyID: 'demo', redirect: 'https://evil.example/' }, 400],
+      [{ companyID: 'other', redirect: `${demo.simulators.canny}/` }, 403],
+    ] as const) {
+      const res = await client.request(`${demo.url}/sso/canny/login?${new URLSearchParams(query)}`)
+      expect(res.status).toBe(status)
+      expect(res.headers.get('location')).toBeNull()
+      expect(await res.text()).not.toMatch(/eyJ/)
+    }
+  })
+
+  it.each([
+    ['intercom', 'token'],
+    ['canny', 'token'],
+    ['featurebase', 'token'],
+    ['metabase', 'jwt'],
+  ])(
+    '%s: POST /sso/<id>/token answers the signed-in session only, and the vendor accepts the token',
+    async (id, field) => {
+      const route = `${demo.url}/sso/${id}/token`
+      const sameOrigin = { origin: demo.url, 'sec-fetch-site': 'same-origin' }
+      const client = new Client()
+      expect((await client.request(route, { method: 'POST', headers: sameOrigin })).status).toBe(
+        401,
+      )
+      await client.submit(`${demo.url}/login`, { email: EMAIL, name: NAME, returnTo: '/' })
+      const crossSite = await client.request(route, {
+        method: 'POST',
+        headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+      })
+      expect(crossSite.status).toBe(403)
+      expect(await crossSite.text()).not.toMatch(/eyJ/)
+      expect((await client.request(route)).status).toBe(405)
+      const response = await client.request(route, { method: 'POST', headers: sameOrigin })
+      expect(response.status).toBe(200)
+      expect(response.headers.get('cache-control')).toBe('no-store')
+      const body = (await response.json()) as Record<string, unknown>
+      expect(Object.keys(body).sort()).toEqual(['expiresAt', field].sort())
+      const token = body[field] as string
+      const sim = demo.simulators[id] as string
+      expect(await SDK_TOKEN_CHECKS[id]?.(sim, token)).toBe(EMAIL)
+      const forged = `${token.slice(0, -2)}${token.at(-2) === 'A' ? 'B' : 'A'}${token.at(-1)}`
+      expect(await SDK_TOKEN_CHECKS[id]?.(sim, forged)).toBeUndefined()
     },
   )
 
