@@ -22,7 +22,6 @@ const viaVendorPage = (vendors: readonly DemoVendor[]) =>
   vendors.filter((v) => v.button || v.redirects)
 const VIA_VENDOR_PAGE = viaVendorPage(DEMO_VENDORS)
 const WITH_LOGOUT = DEMO_VENDORS.filter((v) => v.logout)
-const WITH_TOKEN_ROUTE = DEMO_VENDORS.filter((v) => v.tokenField)
 // A token in a URL: a JWT, or one of the vendors' own token parameters.
 const TOKEN_IN_URL = /eyJ[\w-]+\.[\w-]+\.[\w-]+|[?&](externalToken|jwt|refresh-token|ssoToken)=/
 
@@ -130,6 +129,55 @@ async function walk(app: ExampleUnderTest, vendor: DemoVendor, email = EMAIL) {
   return { client, done, origin }
 }
 
+/**
+ * The SDK-token routes over real HTTP (part of `httpFlows`; examples/fastify calls it alone): 401
+ * logged out, 403 cross-site or from the vendor's origin, 405 on GET, then `{ <field>, expiresAt }`
+ * whose token the vendor's simulator takes, and refuses once altered.
+ */
+export function sdkTokenRoutes(
+  app: () => ExampleUnderTest,
+  vendors: readonly DemoVendor[] = DEMO_VENDORS,
+): void {
+  it.each(vendors.filter((v) => v.tokenField).map((v) => [v.name, v] as const))(
+    '%s: POST /sso/<id>/token answers the signed-in session only, and the vendor accepts the token',
+    async (_name, vendor) => {
+      const { url, simulators } = app()
+      const route = `${url}/sso/${vendor.id}/token`
+      const check = SDK_TOKEN_CHECKS[vendor.id]
+      expect(check, `a check in SDK_TOKEN_CHECKS for ${vendor.id}`).toBeDefined()
+      const sameOrigin = { origin: url, 'sec-fetch-site': 'same-origin' }
+      const client = new Client()
+      const loggedOut = await client.request(route, { method: 'POST', headers: sameOrigin })
+      expect(loggedOut.status).toBe(401)
+      expect(await loggedOut.json()).toMatchObject({ error: { code: 'ERR_SSO_UNAUTHENTICATED' } })
+      const login = await client.go(`${url}/login?returnTo=/`)
+      const { action, fields } = formOf(login.text, login.url)
+      await client.submit(action, { ...fields, email: EMAIL, name: NAME })
+      for (const headers of <Record<string, string>[]>[
+        { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+        { origin: simulators.origins[vendor.id] as string },
+      ]) {
+        const refused = await client.request(route, { method: 'POST', headers })
+        expect(refused.status).toBe(403)
+        expect(await refused.text()).not.toMatch(/eyJ/)
+      }
+      expect((await client.request(route)).status).toBe(405)
+      const response = await client.request(route, { method: 'POST', headers: sameOrigin })
+      expect(response.status).toBe(200)
+      expect(response.headers.get('cache-control')).toContain('no-store')
+      const body = (await response.json()) as Record<string, unknown>
+      expect(Object.keys(body).sort()).toEqual(['expiresAt', vendor.tokenField].sort())
+      const token = body[vendor.tokenField as string] as string
+      expect(token).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/)
+      expect(body.expiresAt).toBeGreaterThan(Date.now() / 1000)
+      expect(await check?.(simulators.origins[vendor.id] as string, token)).toBe(EMAIL)
+      // A token altered by one character is refused by the vendor.
+      const forged = `${token.slice(0, -2)}${token.at(-2) === 'A' ? 'B' : 'A'}${token.at(-1)}`
+      expect(await check?.(simulators.origins[vendor.id] as string, forged)).toBeUndefined()
+    },
+  )
+}
+
 /** The HTTP tests; call inside a `describe` whose `beforeAll` starts the example. */
 export function httpFlows(app: () => ExampleUnderTest): void {
   it.each(VIA_VENDOR_PAGE.map((v) => [v.name, v] as const))(
@@ -199,44 +247,7 @@ export function httpFlows(app: () => ExampleUnderTest): void {
     })
   })
 
-  it.each(WITH_TOKEN_ROUTE.map((v) => [v.name, v] as const))(
-    '%s: POST /sso/<id>/token answers the signed-in session only, and the vendor accepts the token',
-    async (_name, vendor) => {
-      const { url, simulators } = app()
-      const route = `${url}/sso/${vendor.id}/token`
-      const check = SDK_TOKEN_CHECKS[vendor.id]
-      expect(check, `a check in SDK_TOKEN_CHECKS for ${vendor.id}`).toBeDefined()
-      const sameOrigin = { origin: url, 'sec-fetch-site': 'same-origin' }
-      const client = new Client()
-      const loggedOut = await client.request(route, { method: 'POST', headers: sameOrigin })
-      expect(loggedOut.status).toBe(401)
-      expect(await loggedOut.json()).toMatchObject({ error: { code: 'ERR_SSO_UNAUTHENTICATED' } })
-      const login = await client.go(`${url}/login?returnTo=/`)
-      const { action, fields } = formOf(login.text, login.url)
-      await client.submit(action, { ...fields, email: EMAIL, name: NAME })
-      for (const headers of <Record<string, string>[]>[
-        { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
-        { origin: simulators.origins[vendor.id] as string },
-      ]) {
-        const refused = await client.request(route, { method: 'POST', headers })
-        expect(refused.status).toBe(403)
-        expect(await refused.text()).not.toMatch(/eyJ/)
-      }
-      expect((await client.request(route)).status).toBe(405)
-      const response = await client.request(route, { method: 'POST', headers: sameOrigin })
-      expect(response.status).toBe(200)
-      expect(response.headers.get('cache-control')).toContain('no-store')
-      const body = (await response.json()) as Record<string, unknown>
-      expect(Object.keys(body).sort()).toEqual(['expiresAt', vendor.tokenField].sort())
-      const token = body[vendor.tokenField as string] as string
-      expect(token).toMatch(/^eyJ[\w-]+\.[\w-]+\.[\w-]+$/)
-      expect(body.expiresAt).toBeGreaterThan(Date.now() / 1000)
-      expect(await check?.(simulators.origins[vendor.id] as string, token)).toBe(EMAIL)
-      // A token altered by one character is refused by the vendor.
-      const forged = `${token.slice(0, -2)}${token.at(-2) === 'A' ? 'B' : 'A'}${token.at(-1)}`
-      expect(await check?.(simulators.origins[vendor.id] as string, forged)).toBeUndefined()
-    },
-  )
+  sdkTokenRoutes(app)
 
   it.each([
     ['protocol-relative', '//evil.example/x'],
