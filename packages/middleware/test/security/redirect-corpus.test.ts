@@ -255,6 +255,33 @@ async function signedBy(token: string, secret: string, others: readonly string[]
   return problems
 }
 
+/**
+ * A logged-out request for an absolute target parameter: a bad target is refused before the
+ * user is asked to sign in; a good one goes to the login page with the whole target as returnTo.
+ */
+async function judgeLoggedOut(on: SecurityApp, path: string, kase: Case): Promise<string[]> {
+  const reply = await send(on.port, { path })
+  const problems = invariants(reply, on, [])
+  const refused = isRefusal(reply, REDIRECT_CODES)
+  const location = header(reply, 'location')
+  const login = location === undefined ? undefined : new URL(location, on.url)
+  const toLogin = reply.status === 302 && login?.pathname === '/login'
+  if (kase.expect === 'refuse' && !refused) {
+    problems.push(`expected a refusal before login, got ${reply.status} ${location ?? ''}`)
+  }
+  if (kase.expect === 'allow' && !toLogin)
+    problems.push(`expected the login page, got ${reply.status}`)
+  // Rule 2 caps returnTo at 2,048 characters; a longer target comes back without its query.
+  const roundTrip = path.length <= 2048 ? path : path.slice(0, path.indexOf('?'))
+  if (kase.expect === 'allow' && toLogin && login?.searchParams.get('returnTo') !== roundTrip) {
+    problems.push('returnTo is not the request target')
+  }
+  if (kase.expect === 'either' && !refused && !toLogin) {
+    problems.push(`neither refused nor sent to login: ${reply.status}`)
+  }
+  return problems
+}
+
 /** Runs every case of a class and returns the problems, one line per failing case. */
 async function runClass<C extends { value: string }>(
   cases: readonly C[],
@@ -331,31 +358,7 @@ function absoluteSuite(spec: AbsoluteSpec, mount: Mount) {
       return problems
     }
 
-    async function loggedOut(kase: Case): Promise<string[]> {
-      const on = mount.app()
-      const path = target(kase)
-      const reply = await send(on.port, { path })
-      const problems = invariants(reply, on, [])
-      const refused = isRefusal(reply, REDIRECT_CODES)
-      const location = header(reply, 'location')
-      const login = location === undefined ? undefined : new URL(location, on.url)
-      const toLogin = reply.status === 302 && login?.pathname === '/login'
-      // A bad target is refused before the user is asked to sign in.
-      if (kase.expect === 'refuse' && !refused) {
-        problems.push(`expected a refusal before login, got ${reply.status} ${location ?? ''}`)
-      }
-      if (kase.expect === 'allow' && !toLogin)
-        problems.push(`expected the login page, got ${reply.status}`)
-      // Rule 2 caps returnTo at 2,048 characters; a longer target comes back without its query.
-      const roundTrip = path.length <= 2048 ? path : path.slice(0, path.indexOf('?'))
-      if (kase.expect === 'allow' && toLogin && login?.searchParams.get('returnTo') !== roundTrip) {
-        problems.push('returnTo is not the request target')
-      }
-      if (kase.expect === 'either' && !refused && !toLogin) {
-        problems.push(`neither refused nor sent to login: ${reply.status}`)
-      }
-      return problems
-    }
+    const loggedOut = (kase: Case) => judgeLoggedOut(mount.app(), target(kase), kase)
 
     for (const cls of classes) {
       const cases = mount.pick(cls.cases)
@@ -1020,26 +1023,7 @@ function cannySuite(mount: Mount) {
       return problems
     }
 
-    async function loggedOut(kase: Case): Promise<string[]> {
-      const on = mount.app()
-      const path = target(kase)
-      const reply = await send(on.port, { path })
-      const problems = invariants(reply, on, [])
-      const refused = isRefusal(reply, REDIRECT_CODES)
-      const location = header(reply, 'location')
-      const login = location === undefined ? undefined : new URL(location, on.url)
-      const toLogin = reply.status === 302 && login?.pathname === '/login'
-      if (kase.expect === 'refuse' && !refused)
-        problems.push(`expected a refusal before login, got ${reply.status}`)
-      if (kase.expect === 'allow' && !toLogin)
-        problems.push(`expected the login page, got ${reply.status}`)
-      const roundTrip = path.length <= 2048 ? path : path.slice(0, path.indexOf('?'))
-      if (kase.expect === 'allow' && toLogin && login?.searchParams.get('returnTo') !== roundTrip)
-        problems.push('returnTo is not the request target')
-      if (kase.expect === 'either' && !refused && !toLogin)
-        problems.push(`neither refused nor sent to login: ${reply.status}`)
-      return problems
-    }
+    const loggedOut = (kase: Case) => judgeLoggedOut(mount.app(), target(kase), kase)
 
     for (const cls of classes) {
       const cases = mount.pick(cls.cases)
