@@ -758,6 +758,21 @@ function examples(mount: Mount, route: Route) {
   if (route.vendor === 'konnec') {
     tries.push([route.method, legit, {}, SIGNED_IN, { kind: 'status', status: 503 }, undefined])
   }
+  // Every legitimate value of each parameter once, signed in: parameters shared by vendors
+  // (`return_to`) list other vendors' values first, which this vendor may drop, and the checks
+  // after the property need each vendor's own kind of value reached (Metabase's relative path).
+  for (const name of route.params) {
+    for (const value of mount.legit[name]?.slice(1) ?? []) {
+      tries.push([
+        route.method,
+        `${name}=${encodeURIComponent(value)}`,
+        {},
+        SIGNED_IN,
+        undefined,
+        undefined,
+      ])
+    }
+  }
   return tries
 }
 
