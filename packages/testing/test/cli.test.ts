@@ -609,6 +609,69 @@ describe("sso-check: the rules on each line are the simulator's, found by runnin
   })
 })
 
+describe("sso-check: the vendor's configured limits (--max-age, --max-lifetime, --clock-tolerance)", () => {
+  const check = async (vendor: TokenVendor, token: string, flags: string[] = []) => {
+    const run = await cli([vendor, token, '--now', String(NOW), '--json', ...flags], {
+      env: envFor(vendor),
+    })
+    return { code: run.code, report: JSON.parse(run.stdout) }
+  }
+  const line = (report: { checks: { name: string }[] }, name: string) =>
+    report.checks.find((c) => c.name === name) as { status: string; detail: string; code?: string }
+
+  it('--max-age: a 30 min old Kustomer token is refused by default and accepted under a 1 h limit, as the library decides', async () => {
+    const token = await sign({ email: EMAIL, iat: NOW - 1800 })
+    const byDefault = await check('kustomer', token)
+    expect(byDefault.code).toBe(1)
+    expect(line(byDefault.report, 'iat')).toMatchObject({ status: 'fail', code: 'too_old' })
+    const longer = await check('kustomer', token, ['--max-age', '3600'])
+    expect(longer.code).toBe(0)
+    expect(line(longer.report, 'iat').status).toBe('ok')
+    expect(line(longer.report, 'iat').detail).toContain('at most 1 h old')
+    // The same verdicts as the library with the same options.
+    await expect(
+      verifyVendorToken('kustomer', token, SECRET, { now: NOW * 1000, maxAgeSeconds: 3600 }),
+    ).resolves.toMatchObject({ email: EMAIL })
+    expect(await libraryRefusal('kustomer', token)).toMatchObject({ code: 'too_old' })
+  })
+
+  it('--max-lifetime: a Comm100 token living 45 min is refused by default (30 min) and accepted under 1 h', async () => {
+    const good = VENDOR_CASES.comm100?.good as JWTPayload
+    const token = await sign({ ...good, iat: NOW, exp: NOW + 2700 })
+    const byDefault = await check('comm100', token)
+    expect(byDefault.code).toBe(1)
+    expect(line(byDefault.report, 'lifetime')).toMatchObject({
+      status: 'fail',
+      code: 'lifetime_too_long',
+    })
+    const longer = await check('comm100', token, ['--max-lifetime', '3600'])
+    expect(longer.code).toBe(0)
+    expect(line(longer.report, 'lifetime').detail).toBe('exp is 45 min after iat; at most 1 h')
+  })
+
+  it('--clock-tolerance: a Komo token expired 3 s ago passes the default 5 s skew and fails with none', async () => {
+    const token = await sign({ sub: 'u_1', email: EMAIL, exp: NOW - 3 })
+    expect((await check('komo', token)).code).toBe(0)
+    const strict = await check('komo', token, ['--clock-tolerance', '0'])
+    expect(strict.code).toBe(1)
+    expect(line(strict.report, 'exp')).toMatchObject({ status: 'fail', code: 'expired' })
+  })
+
+  it('a limit that is not a whole number of seconds is a usage error (exit 2)', async () => {
+    const token = await sign({ email: EMAIL, iat: NOW })
+    for (const [flag, value] of [
+      ['--max-age', '-1'],
+      ['--max-age', '1.5'],
+      ['--max-lifetime', '1h'],
+      ['--clock-tolerance', ''],
+    ] as const) {
+      const run = await cli(['kustomer', token, `${flag}=${value}`], { env: envFor('kustomer') })
+      expect(run.code, `${flag} ${value}`).toBe(2)
+      expect(run.stderr).toContain(`${flag} must be a whole number of seconds`)
+    }
+  })
+})
+
 describe('sso-check: every registered JWT vendor (found in VENDORS, so vendors added later too)', () => {
   const tokenVendors = Object.entries(VENDORS)
     .filter(([, v]) => 'token' in v)

@@ -1,7 +1,11 @@
 import { VENDORS } from '../vendors'
 import type { TokenVendor } from '../vendors'
 import { VendorTokenError, verifyVendorToken } from '../verify'
-import type { KomoAlgorithm, VendorClaims, VendorVerifyKey } from '../verify'
+import type {
+  VendorClaims,
+  VendorVerifyKey,
+  VerifyVendorTokenOptions,
+} from '../verify'
 import { fixFor } from './fixes'
 import { limitByRules, recordRules, requiredByRules } from './record'
 import type { RecordedFailure } from './record'
@@ -44,11 +48,19 @@ export interface TokenReport {
   readonly notes: string[]
 }
 
-export interface CheckOptions {
+/**
+ * The vendor's configured limits, as its simulator was started with them (`maxAgeSeconds`,
+ * `maxLifetimeSeconds`, `clockToleranceSeconds`, Komo's `algorithm` and `issuer`), so the report
+ * checks what the simulator checks. `seenJti` is left out: a report never records a `jti`.
+ */
+export type CheckLimits = Pick<
+  VerifyVendorTokenOptions,
+  'algorithm' | 'issuer' | 'maxAgeSeconds' | 'maxLifetimeSeconds' | 'clockToleranceSeconds'
+>
+
+export interface CheckOptions extends CheckLimits {
   /** Seconds since the epoch. */
   readonly now: number
-  readonly algorithm?: KomoAlgorithm
-  readonly issuer?: string
   /** Where the key came from, named in the signature line (`ZENDESK_SECRET`, `standard input`). */
   readonly keySource: string
 }
@@ -88,11 +100,8 @@ export async function checkJwt(
 ): Promise<TokenReport> {
   const rules = VENDORS[vendor].token
   const name = VENDORS[vendor].name
-  const verifyOptions = {
-    now: options.now * 1000,
-    ...(options.algorithm ? { algorithm: options.algorithm } : {}),
-    ...(options.issuer !== undefined ? { issuer: options.issuer } : {}),
-  }
+  const { now: _now, keySource: _source, ...limits } = options
+  const verifyOptions: VerifyVendorTokenOptions = { ...limits, now: options.now * 1000 }
   let refusal: VendorTokenError | undefined
   try {
     await verifyVendorToken(vendor, token, key, verifyOptions)

@@ -63,6 +63,9 @@ Options:
   --alg <alg>       the algorithm the vendor is configured for, where it has a choice
                     (${multiAlgorithm()})
   --issuer <iss>    Komo: the configured issuer
+  --max-age <s>     the longest iat age the vendor is configured to accept (Kustomer, Zendesk, Metabase)
+  --max-lifetime <s>  Comm100: the longest exp - iat it is configured to accept
+  --clock-tolerance <s>  the clock skew the vendor allows (default: 5)
   -h, --help        this text
 
 Vendors: ${[...tokenVendors(), ...PAYLOAD_VENDORS].join(', ')}.
@@ -119,6 +122,21 @@ function parseNow(value: string | undefined): number {
     )
   }
   return Number(value)
+}
+
+/** A limit flag (`--max-age 600`) as the option it sets; a non-negative whole number of seconds. */
+function seconds<K extends string>(
+  flag: string,
+  key: K,
+  value: string | undefined,
+): Partial<Record<K, number>> {
+  if (value === undefined) return {}
+  if (!/^\d{1,9}$/.test(value)) {
+    throw new UsageError(
+      `${flag} must be a whole number of seconds (got ${JSON.stringify(value.slice(0, 30))}).`,
+    )
+  }
+  return { [key]: Number(value) } as Partial<Record<K, number>>
 }
 
 /**
@@ -202,6 +220,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         keySource: source,
         ...(algorithm ? { algorithm } : {}),
         ...(values.issuer !== undefined ? { issuer: values.issuer } : {}),
+        ...seconds('--max-age', 'maxAgeSeconds', values['max-age']),
+        ...seconds('--max-lifetime', 'maxLifetimeSeconds', values['max-lifetime']),
+        ...seconds('--clock-tolerance', 'clockToleranceSeconds', values['clock-tolerance']),
       })
       if ('parameter' in extracted) {
         report.notes.unshift(`Token read from the URL's "${extracted.parameter}" parameter.`)
@@ -229,6 +250,9 @@ function parse(argv: readonly string[]) {
       'secret-stdin': { type: 'boolean' },
       alg: { type: 'string' },
       issuer: { type: 'string' },
+      'max-age': { type: 'string' },
+      'max-lifetime': { type: 'string' },
+      'clock-tolerance': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   })
