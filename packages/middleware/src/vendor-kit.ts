@@ -21,6 +21,7 @@ export {
   type HmacKeyOptions,
 } from './core/hmac'
 export { isThenable } from './core/hooks'
+export { configurationNotes } from './core/notes'
 export {
   assertKnownOptions,
   assertOptionsObject,

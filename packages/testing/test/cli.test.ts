@@ -616,8 +616,9 @@ describe("sso-check: the vendor's configured limits (--max-age, --max-lifetime, 
     })
     return { code: run.code, report: JSON.parse(run.stdout) }
   }
-  const line = (report: { checks: { name: string }[] }, name: string) =>
-    report.checks.find((c) => c.name === name) as { status: string; detail: string; code?: string }
+  type Line = { name: string; status: string; detail: string; code?: string }
+  const line = (report: { checks: Line[] }, name: string) =>
+    report.checks.find((c) => c.name === name) as Line
 
   it('--max-age: a 30 min old Kustomer token is refused by default and accepted under a 1 h limit, as the library decides', async () => {
     const token = await sign({ email: EMAIL, iat: NOW - 1800 })

@@ -6,6 +6,12 @@ export interface VendorDefinition<Req = unknown> {
   id: VendorId
   routes: readonly VendorRoute<Req>[]
   ready?: Promise<void>
+  /**
+   * What this configuration risks, in words, shown as warnings by the development inspector
+   * (`configurationNotes` words the short-secret escape hatch and privilege opt-ins). Never a
+   * secret. (default: none)
+   */
+  notes?: readonly string[]
 }
 
 /** Options every vendor factory takes. */
@@ -46,7 +52,8 @@ export function defineVendor<Req = unknown>(
     const path = overrides[route.name]
     return Object.freeze(path ? { ...route, path } : { ...route })
   })
-  return Object.freeze({ id: definition.id, routes, ready: definition.ready })
+  const notes = Object.freeze([...(definition.notes ?? [])])
+  return Object.freeze({ id: definition.id, routes, ready: definition.ready, notes })
 }
 
 /** Runs the vendor's `claims` hook, if any, over the vendor's own claims. */

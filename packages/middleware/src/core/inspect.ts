@@ -250,6 +250,9 @@ export async function inspect(
     )
   }
   if (userError) warnings.push(`getUser failed: ${userError.code}.`)
+  for (const vendor of vendors) {
+    for (const note of vendor.notes ?? []) warnings.push(`${vendor.id}: ${note}`)
+  }
 
   const request: SsoRequest = {
     ...ctx.request,

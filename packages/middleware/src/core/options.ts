@@ -193,6 +193,10 @@ export function checkVendorDefinition(
       throw configError(where, `route "${route.name}": \`handle\` must be a function.`)
     }
   }
+  const { notes } = definition
+  if (notes !== undefined && (!Array.isArray(notes) || notes.some((n) => typeof n !== 'string'))) {
+    throw configError(where, '`notes` must be an array of strings.')
+  }
   const overrides = paths ?? {}
   for (const [name, path] of Object.entries(overrides)) {
     if (!names.has(name)) {

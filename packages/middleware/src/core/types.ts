@@ -174,6 +174,8 @@ export interface Vendor<Req = unknown> {
   readonly routes: readonly VendorRoute<Req>[]
   /** Resolves once keys are imported; rejects with ERR_SSO_CONFIG on a bad key. */
   readonly ready?: Promise<void>
+  /** What the configuration risks, in words, for the development inspector. */
+  readonly notes?: readonly string[]
 }
 
 /**

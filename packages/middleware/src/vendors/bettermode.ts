@@ -1,4 +1,5 @@
 import { defineVendor, type VendorBaseOptions, withClaimsHook } from '../core/define-vendor'
+import { configurationNotes } from '../core/notes'
 import {
   assertKnownOptions,
   assertOptionsObject,
@@ -92,6 +93,7 @@ export function bettermode(options: BettermodeOptions): Vendor {
   return defineVendor(
     {
       id: 'bettermode',
+      notes: configurationNotes(options),
       ready: signer.ready,
       routes: [
         {

@@ -1,4 +1,5 @@
 import { defineVendor, type VendorBaseOptions, withClaimsHook } from '../core/define-vendor'
+import { configurationNotes } from '../core/notes'
 import { configError, SsoError } from '../core/errors'
 import {
   assertKnownOptions,
@@ -125,6 +126,7 @@ export function canny(options: CannyOptions): Vendor {
   return defineVendor(
     {
       id: 'canny',
+      notes: configurationNotes(options),
       ready: signer.ready,
       routes: [
         {

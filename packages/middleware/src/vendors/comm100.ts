@@ -1,4 +1,5 @@
 import { defineVendor, type VendorBaseOptions, withClaimsHook } from '../core/define-vendor'
+import { configurationNotes } from '../core/notes'
 import {
   assertKnownOptions,
   assertOptionsObject,
@@ -72,6 +73,7 @@ export function comm100(options: Comm100Options): Vendor {
   return defineVendor(
     {
       id: 'comm100',
+      notes: configurationNotes(options),
       ready: signer.ready,
       routes: [
         {

@@ -4,6 +4,7 @@ import {
   type VendorBaseOptions,
   withClaimsHook,
 } from '../core/define-vendor'
+import { configurationNotes } from '../core/notes'
 import { configError, SsoError } from '../core/errors'
 import {
   createHmacKey,
@@ -113,6 +114,10 @@ export function discourse(options: DiscourseOptions): Vendor {
   return defineVendor(
     {
       id,
+      notes: configurationNotes(options, {
+        allowPrivilegeClaims:
+          '`admin`, `moderator`, groups and `title` from the claims hook are sent: they can make the user a Discourse admin',
+      }),
       ready: key.ready,
       routes: [
         {

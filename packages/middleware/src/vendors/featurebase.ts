@@ -1,4 +1,5 @@
 import { defineVendor, type VendorBaseOptions, withClaimsHook } from '../core/define-vendor'
+import { configurationNotes } from '../core/notes'
 import {
   assertKnownOptions,
   assertOptionsObject,
@@ -105,6 +106,7 @@ export function featurebase(options: FeaturebaseOptions): Vendor {
   return defineVendor(
     {
       id: 'featurebase',
+      notes: configurationNotes(options),
       ready: signer.ready,
       routes: [
         {

@@ -1,4 +1,5 @@
 import { defineVendor, type VendorBaseOptions, withClaimsHook } from '../core/define-vendor'
+import { configurationNotes } from '../core/notes'
 import { configError, SsoError } from '../core/errors'
 import { createHmacKey } from '../core/hmac'
 import { assertKnownOptions, assertOptionsObject, checkLifetime, optionKeys } from '../core/options'
@@ -78,6 +79,7 @@ export function intercom(options: IntercomOptions): Vendor {
   return defineVendor(
     {
       id: 'intercom',
+      notes: configurationNotes(options),
       ready,
       routes: [
         sdkTokenRoute({

@@ -1,4 +1,5 @@
 import { defineVendor, type VendorBaseOptions, withClaimsHook } from '../core/define-vendor'
+import { configurationNotes } from '../core/notes'
 import {
   assertKnownOptions,
   assertOptionsObject,
@@ -69,6 +70,7 @@ export function komo(options: KomoOptions): Vendor {
   return defineVendor(
     {
       id: 'komo',
+      notes: configurationNotes(options),
       ready: signer.ready,
       routes: [
         sdkTokenRoute({

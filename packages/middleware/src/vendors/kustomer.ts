@@ -1,4 +1,5 @@
 import { defineVendor, type VendorBaseOptions, withClaimsHook } from '../core/define-vendor'
+import { configurationNotes } from '../core/notes'
 import { assertKnownOptions, assertOptionsObject, checkLifetime, optionKeys } from '../core/options'
 import { configError } from '../core/errors'
 import { checkRedirectUrl, compileAllowList } from '../core/redirect'
@@ -60,6 +61,7 @@ export function kustomer(options: KustomerOptions): Vendor {
   return defineVendor(
     {
       id: 'kustomer',
+      notes: configurationNotes(options),
       ready: signer.ready,
       routes: [
         {

@@ -4,6 +4,7 @@ import {
   type VendorBaseOptions,
   withClaimsHook,
 } from '../core/define-vendor'
+import { configurationNotes } from '../core/notes'
 import {
   assertKnownOptions,
   assertOptionsObject,
@@ -92,6 +93,10 @@ export function metabase(options: MetabaseOptions): Vendor {
   return defineVendor(
     {
       id: 'metabase',
+      notes: configurationNotes(options, {
+        allowGroupClaims:
+          '`groups` from the claims hook are sent: Metabase syncs them, Administrators included',
+      }),
       ready: signer.ready,
       routes: [
         {

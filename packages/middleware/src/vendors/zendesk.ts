@@ -4,6 +4,7 @@ import {
   type VendorBaseOptions,
   withClaimsHook,
 } from '../core/define-vendor'
+import { configurationNotes } from '../core/notes'
 import { configError, SsoError } from '../core/errors'
 import {
   assertKnownOptions,
@@ -140,6 +141,10 @@ export function zendesk(options: ZendeskOptions): Vendor {
   return defineVendor(
     {
       id,
+      notes: configurationNotes(options, {
+        allowRoleClaims:
+          '`role` and `custom_role_id` from the claims hook are sent: they can make the user an agent or an admin in Zendesk',
+      }),
       ready: signer.ready,
       routes: [
         {

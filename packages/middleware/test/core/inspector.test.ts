@@ -5,6 +5,7 @@ import { ALICE, HOSTS, pinClock, startApp, unpinClock, VENDOR_FIXTURES } from '@
 import { jwtVerify } from 'jose'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { kustomer, type SsoUser, ssoHandler, zendesk } from '../../src/index'
+import { configurationNotes, defineVendor } from '../../src/vendor-kit'
 
 const NODE = HOSTS[0]!
 const DOC = { 'sec-fetch-dest': 'document' }
@@ -285,5 +286,98 @@ describe('what it shows', () => {
     })
     expect(body.warnings.join(' ')).toMatch(/No `loginUrl`/)
     expect(body.warnings.join(' ')).toMatch(/emailVerified: false/)
+  })
+})
+
+describe("the vendors' configuration notes: the short-secret escape hatch and privilege opt-ins", () => {
+  const warningsOf = async (vendors: Parameters<typeof ssoHandler>[0]['vendors']) => {
+    const sso = ssoHandler({
+      getUser: () => ALICE,
+      loginUrl: '/login',
+      vendors,
+      inspector: { allow: () => true },
+    })
+    const res = (await sso(
+      new Request('http://x/sso/_inspect', { headers: { accept: 'application/json' } }),
+    ))!
+    return ((await res.json()) as { warnings: string[] }).warnings
+  }
+  const SHORT = 'short-secret-16b'
+
+  it('every built-in vendor with a secret warns when a short one is accepted by the escape hatch, naming its size, never the secret', async () => {
+    const withSecret = VENDOR_FIXTURES.filter((f) => !f.startUpstream && typeof secretOf(f.config()) === 'string')
+    expect(withSecret.length).toBeGreaterThanOrEqual(10)
+    for (const fixture of withSecret) {
+      const short = await warningsOf([
+        fixture.build({ secret: SHORT, dangerouslyAllowShortSecret: true } as never),
+      ])
+      const note = short.find((w) => w.startsWith(`${fixture.id}: The secret is 16 bytes`))
+      expect(note, fixture.id).toMatch(/under the 32 required.*dangerouslyAllowShortSecret/)
+      expect(short.join(' ')).not.toContain(SHORT)
+      // The hatch set with a long secret, or not set: nothing to say.
+      for (const extra of [{ dangerouslyAllowShortSecret: true }, {}]) {
+        const long = await warningsOf([fixture.build(extra as never)])
+        expect(
+          long.filter((w) => w.includes('The secret is')),
+          fixture.id,
+        ).toEqual([])
+      }
+    }
+  })
+
+  it('Zendesk, Discourse and Metabase name the privilege opt-in that is set, even for a user the hook gives no privilege', async () => {
+    const optIns = {
+      zendesk: 'allowRoleClaims',
+      discourse: 'allowPrivilegeClaims',
+      metabase: 'allowGroupClaims',
+    }
+    for (const [id, option] of Object.entries(optIns)) {
+      const fixture = VENDOR_FIXTURES.find((f) => f.id === id)!
+      const on = await warningsOf([fixture.build({ [option]: true } as never)])
+      expect(
+        on.find((w) => w.startsWith(`${id}: \`${option}\` is set:`)),
+        id,
+      ).toBeDefined()
+      const off = await warningsOf([fixture.build({ [option]: false } as never)])
+      expect(
+        off.some((w) => w.includes(option)),
+        id,
+      ).toBe(false)
+    }
+  })
+
+  it('a vendor of yours brings its own notes (escaped on the page); notes that are not strings are refused at definition', async () => {
+    const route = {
+      name: 'login',
+      method: 'GET',
+      path: '/acme/login',
+      kind: 'browser',
+      handle: async () => ({ kind: 'redirect', location: 'https://acme.example/', allow: 'any' }),
+    } as const
+    const acme = defineVendor({
+      id: 'acme',
+      routes: [route as never],
+      notes: configurationNotes(
+        { allowEverything: true },
+        { allowEverything: 'anyone is <b>admin</b>' },
+      ),
+    })
+    expect(await warningsOf([acme])).toContain(
+      'acme: `allowEverything` is set: anyone is <b>admin</b>.',
+    )
+    const sso = ssoHandler({
+      getUser: () => ALICE,
+      vendors: [acme],
+      inspector: { allow: () => true },
+    })
+    const page = await (await sso(new Request('http://x/sso/_inspect')))!.text()
+    expect(page).toContain('anyone is &lt;b&gt;admin&lt;/b&gt;')
+    expect(page).not.toContain('<b>admin')
+    for (const notes of ['one note', [1], [null]]) {
+      expect(
+        () => defineVendor({ id: 'acme', routes: [route as never], notes: notes as never }),
+        String(notes),
+      ).toThrow(/defineVendor\("acme"\).*`notes` must be an array of strings/)
+    }
   })
 })
