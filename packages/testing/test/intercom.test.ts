@@ -254,7 +254,12 @@ describe('intercomSimulator', () => {
       attributes: {},
       verified: true,
     }
-    expect(res.body).toEqual({ user })
+    expect(res.body).toEqual({
+      user,
+      receipt: expect.stringMatching(
+        new RegExp(`^${url.replace(/[.]/g, '\\.')}/messenger/received/[A-Za-z0-9_-]{22}$`),
+      ),
+    })
     expect(sim.users.get('user-42')).toEqual(user)
     expect(sim.events).toEqual([
       expect.objectContaining({

@@ -64,6 +64,9 @@ describe('komoSimulator', () => {
     expect(res.headers.get('access-control-allow-origin')).toBe('*')
     expect(res.body).toEqual({
       contact: { email: 'ada@example.com', firstName: 'Ada', lastName: 'Lovelace' },
+      receipt: expect.stringMatching(
+        new RegExp(`^${url.replace(/[.]/g, '\\.')}/received/[A-Za-z0-9_-]{22}$`),
+      ),
     })
     expect(sim.contacts.get('ada@example.com')).toEqual({
       email: 'ada@example.com',

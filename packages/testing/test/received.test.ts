@@ -13,35 +13,7 @@ import {
   sign,
   start,
 } from './helpers'
-
-/** The panel's claims (name → shown value) and checks (name → status), unescaped enough to compare. */
-function panel(text: string) {
-  const section = /<section class="received"[\s\S]*?<\/section>/.exec(text)?.[0]
-  if (!section) throw new Error(`no received panel on the page:\n${text}`)
-  const claims = Object.fromEntries(
-    [
-      ...section.matchAll(
-        /<tr data-claim="([^"]*)"><td><code>[^<]*<\/code><\/td><td><code>([^<]*)<\/code>/g,
-      ),
-    ].map((m) => [m[1], m[2]]),
-  )
-  const checks = Object.fromEntries(
-    [...section.matchAll(/<li data-check="([^"]*)" data-status="([^"]*)">/g)].map((m) => [
-      m[1],
-      m[2],
-    ]),
-  )
-  const field = (name: string) =>
-    new RegExp(`<dd data-received="${name}">([\\s\\S]*?)</dd>`).exec(section)?.[1]
-  return { section, claims, checks, field }
-}
-
-function expectNoSignature(text: string, token: string) {
-  const signature = token.split('.')[2] as string
-  expect(signature.length).toBeGreaterThan(20)
-  expect(text).not.toContain(signature)
-  expect(text).not.toContain(token)
-}
+import { expectNoSignature, panel } from './received-panel'
 
 describe('the "what I received" panel on a simulator\'s signed-in page', () => {
   it('Kustomer lists the parameter, algorithm, each claim, each check of its rules and a link back, without the signature', async () => {

@@ -18,7 +18,9 @@ export const komoEmbedPath = '/assets/embed/embed.js'
  * `[data-komo-card]` element, now and later (MutationObserver). "Open card" uses the pushed token,
  * else asks the auth request handler (a rejection means no user: "Sign in to your app to
  * continue"), POSTs it to `{hub origin}/api/verify` (the origin of the script's own `src`) and
- * shows `Signed in to Komo as <email>` with the contact's name, or the refusal. An `expired`
+ * shows `Signed in to Komo as <email>` with the contact's name and a "What Komo received" link
+ * (`[data-komo-received]`, a new tab) to the answer's `receipt` when it is on the hub's own
+ * origin, or the refusal. An `expired`
  * refusal asks the handler once more. Cards carry `data-komo-state`
  * (`idle|loading|signed-in|error`) and, on error, `data-komo-code`.
  *
@@ -120,7 +122,9 @@ export const komoEmbedSource: string = String.raw`/* Komo embed SDK (local simul
       function (token) {
         return verify(token).then(
           function (result) {
-            if (result.ok && result.body.contact) return { state: 'signed-in', contact: result.body.contact };
+            if (result.ok && result.body.contact) {
+              return { state: 'signed-in', contact: result.body.contact, receipt: result.body.receipt };
+            }
             var error = result.body.error || {};
             if (pulled && pulled.token === token) pulled = null;
             if (error.code === 'expired' && !fresh && handler) {
@@ -144,12 +148,27 @@ export const komoEmbedSource: string = String.raw`/* Komo embed SDK (local simul
     );
   }
 
-  function render(card, state, detail) {
+  // Only a page of the hub itself: a receipt URL naming another origin is not shown.
+  function receiptUrl(value) {
+    if (typeof value !== 'string') return null;
+    try {
+      var url = new URL(value);
+      return url.origin === hub && (url.protocol === 'http:' || url.protocol === 'https:') ? url.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function render(card, state, detail, receipt) {
     card.state = state;
     card.el.setAttribute('data-komo-state', state);
     if (state === 'error') card.el.setAttribute('data-komo-code', detail.code);
     else card.el.removeAttribute('data-komo-code');
     card.contact.textContent = '';
+    var href = state === 'signed-in' ? receiptUrl(receipt) : null;
+    if (href) card.received.setAttribute('href', href);
+    else card.received.removeAttribute('href');
+    card.received.hidden = !href;
     if (state === 'idle') card.status.textContent = '';
     if (state === 'loading') card.status.textContent = 'Opening…';
     if (state === 'error') card.status.textContent = detail.message;
@@ -166,7 +185,7 @@ export const komoEmbedSource: string = String.raw`/* Komo embed SDK (local simul
     render(card, 'loading');
     attempt(false).then(function (result) {
       if (gen !== generation) return;
-      if (result.state === 'signed-in') render(card, 'signed-in', result.contact);
+      if (result.state === 'signed-in') render(card, 'signed-in', result.contact, result.receipt);
       else render(card, 'error', result);
     });
   }
@@ -185,13 +204,20 @@ export const komoEmbedSource: string = String.raw`/* Komo embed SDK (local simul
     var button = d.createElement('button');
     button.setAttribute('type', 'button');
     button.textContent = 'Open card';
-    var card = { el: el, status: status, contact: contact, button: button, state: 'idle' };
+    var received = d.createElement('a');
+    received.setAttribute('data-komo-received', '');
+    received.setAttribute('target', '_blank');
+    received.setAttribute('rel', 'noopener');
+    received.textContent = 'What Komo received';
+    received.hidden = true;
+    var card = { el: el, status: status, contact: contact, received: received, button: button, state: 'idle' };
     button.addEventListener('click', function () {
       open(card);
     });
     box.appendChild(title);
     box.appendChild(status);
     box.appendChild(contact);
+    box.appendChild(received);
     box.appendChild(button);
     el.appendChild(box);
     cards.push(card);

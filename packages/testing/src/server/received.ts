@@ -1,9 +1,15 @@
+import { randomBytes } from 'node:crypto'
 import type { CheckLine, TokenReport } from '../cli/check'
 import { duration, relative } from '../cli/time'
 import { vendorName } from '../vendors'
 import type { SimulatorVendor } from '../vendors'
+import { Refusal } from './core'
+import type { SimulatorContext } from './core'
 import { html } from './html'
 import type { SafeHtml } from './html'
+import { page } from './page'
+import { allowMethods } from './request'
+import { sendHtml } from './respond'
 
 /** One check the simulator ran, as its own rules reported it. */
 export interface ReceivedCheck {
@@ -28,6 +34,11 @@ export interface Received {
   readonly claims: Readonly<Record<string, unknown>>
   /** `exp`, in seconds since the epoch, when the token has one. */
   readonly expiresAt?: number
+  /**
+   * What the page says about the lifetime instead of counting down to `exp`, for a credential
+   * with no `exp` that the vendor limits another way, e.g. `one use; spent by this sign-in`.
+   */
+  readonly lifetime?: string
   /** The simulator's clock, in seconds since the epoch. */
   readonly now: number
   readonly checks: readonly ReceivedCheck[]
@@ -82,6 +93,7 @@ function shown(name: string, value: unknown, now: number): string {
 }
 
 function lifetimeLeft(received: Received): string {
+  if (received.lifetime !== undefined) return received.lifetime
   if (received.expiresAt === undefined) return 'no exp claim: the vendor checks its age (see iat)'
   const left = received.expiresAt - received.now
   return left > 0 ? `${duration(left)} (until exp)` : `expired ${duration(left)} ago`
@@ -147,4 +159,115 @@ export function appHome(loginUrl: string | URL): string {
   } catch {
     return '/'
   }
+}
+
+/**
+ * Where an accepted sign-in's `Received` waits for its page, for a simulator whose sign-in
+ * happens in a widget on the app's page (a POST from a script), not on a page of its own. The
+ * id is 128 random bits (base64url), the only key to the page; the oldest entry goes first once
+ * `limit` are kept, so a busy test cannot grow the simulator without bound.
+ */
+export interface ReceiptBook {
+  /** Keeps `received` (and the app's front page to link back to, when known); returns its id. */
+  add(received: Received, back?: string): string
+  /** The receipt with this id, or `undefined` (unknown or evicted). */
+  get(id: string): { readonly received: Received; readonly back?: string } | undefined
+  readonly size: number
+}
+
+/**
+ * A bounded store of receipts, oldest evicted first.
+ *
+ * @example
+ * ```ts
+ * const receipts = receiptBook()
+ * const id = receipts.add(received, appOrigin(ctx.req.headers.origin))
+ * sendJson(ctx.res, 200, { contact, receipt: `${ctx.origin}/received/${id}` })
+ * ```
+ */
+export function receiptBook(limit = 256): ReceiptBook {
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new TypeError('receiptBook: `limit` must be a positive integer')
+  }
+  const entries = new Map<string, { received: Received; back?: string }>()
+  return {
+    add(received, back) {
+      const id = randomBytes(16).toString('base64url')
+      entries.set(id, back === undefined ? { received } : { received, back })
+      for (const oldest of entries.keys()) {
+        if (entries.size <= limit) break
+        entries.delete(oldest)
+      }
+      return id
+    },
+    get(id) {
+      return entries.get(id)
+    },
+    get size() {
+      return entries.size
+    },
+  }
+}
+
+/**
+ * The app's front page from a widget request's `Origin` header, when it is exactly an
+ * `http(s)` origin (`null`, paths, userinfo and other schemes give `undefined`).
+ *
+ * @example
+ * ```ts
+ * appOrigin('http://127.0.0.1:3000') // 'http://127.0.0.1:3000/'
+ * ```
+ */
+export function appOrigin(header: string | string[] | undefined): string | undefined {
+  if (typeof header !== 'string') return undefined
+  try {
+    const url = new URL(header)
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') return undefined
+    return url.origin === header ? `${url.origin}/` : undefined
+  } catch {
+    return undefined
+  }
+}
+
+/** Where a simulator serves its receipts: `GET {origin}/received/<id>` (Intercom under `/messenger`). */
+export const RECEIPT_PATH = /^\/received\/([A-Za-z0-9_-]{22})$/
+
+/**
+ * Serves `GET /received/<id>` from `book` as a simulator page with the panel (and a link back
+ * to the app when the sign-in's request named its origin); an unknown or evicted id is a 404.
+ *
+ * @example
+ * ```ts
+ * if (ctx.path.startsWith('/received/')) return serveReceipt(ctx, 'komo', receipts)
+ * ```
+ */
+export function serveReceipt(
+  ctx: SimulatorContext,
+  vendor: SimulatorVendor,
+  book: ReceiptBook,
+  /** The path from `/received/` on, when the simulator serves receipts under a prefix. */
+  path: string = ctx.path,
+): void {
+  allowMethods(ctx, 'GET')
+  const id = RECEIPT_PATH.exec(path)?.[1]
+  const entry = id === undefined ? undefined : book.get(id)
+  if (entry === undefined) {
+    throw new Refusal(
+      404,
+      'unknown_receipt',
+      'No sign-in with this receipt (unknown, or too old).',
+      false,
+    )
+  }
+  const name = vendorName(vendor)
+  sendHtml(
+    ctx.res,
+    200,
+    page({
+      vendor,
+      title: `What ${name} received`,
+      body: html`<h1>Sign-in to ${name}: what it received</h1>
+${receivedPanel(vendor, entry.received, entry.back === undefined ? undefined : { href: entry.back })}`,
+    }),
+  )
 }

@@ -5,7 +5,10 @@ import { html } from '../../server/html'
 import { requireString } from '../../server/options'
 import { page } from '../../server/page'
 import { BodyError, readJsonBody } from '../../server/request'
+import { appOrigin, passed, receiptBook, receivedToken, serveReceipt } from '../../server/received'
+import type { Received } from '../../server/received'
 import { sendHtml, sendJson } from '../../server/respond'
+import { tokenVerifier } from '../../server/verifier'
 import { IntercomBootError, verifyIntercomBoot } from './boot'
 import type { IntercomBoot, IntercomUser } from './boot'
 import { intercomWidgetPath, intercomWidgetSource } from './widget'
@@ -50,7 +53,9 @@ const CORS = {
  *
  * Routes: `GET /widget/<appId>` (the Messenger script, `text/javascript`: `intercomWidgetSource`);
  * `POST /messenger/web/ping` with the boot's JSON `{ app_id, intercom_user_jwt, user_id,
- * user_hash, email, name }` (CORS open, preflight included) answers `{ user }` or, enforcement
+ * user_hash, email, name }` (CORS open, preflight included) answers `{ user, receipt }` (`receipt`:
+ * the URL of a page showing what Intercom received and checked, `GET /messenger/received/<id>`,
+ * the last 256 kept; none for an unverified user) or, enforcement
  * off and nobody named, `{ visitor: true }`, or `401 { error: { code, message } }` as
  * `verifyIntercomBoot` decides (unknown app id `404`); `GET /` describes the workspace.
  *
@@ -73,6 +78,47 @@ export function intercomSimulator(options: IntercomSimulatorOptions): IntercomSi
   const events: SimulatorEvent[] = []
   const users = new Map<string, IntercomUser>()
   const widgetPath = intercomWidgetPath(appId)
+  const receipts = receiptBook()
+  // The panel's lines replay the same rules `verifyIntercomBoot` applied (verify.ts), recorded.
+  const jwtReport = tokenVerifier('intercom', secret)
+
+  /** What a verified boot showed the Messenger; an unverified one (enforcement off) gets none. */
+  async function bootReceived(
+    boot: IntercomBoot,
+    user: IntercomUser,
+    at: number,
+  ): Promise<Received> {
+    const app = passed('app_id', `${appId} is this workspace`)
+    const jwt = boot.intercom_user_jwt
+    if (mode === 'jwt' && typeof jwt === 'string') {
+      return receivedToken(
+        await jwtReport.report(jwt, { now: at }),
+        'boot setting intercom_user_jwt (POST /messenger/web/ping)',
+        at,
+        { checks: [app] },
+      )
+    }
+    return {
+      parameter: 'boot settings user_id and user_hash (POST /messenger/web/ping)',
+      algorithm: 'HMAC-SHA256 of user_id (user_hash)',
+      shape: 'user_id + <user_hash removed>',
+      claims: {
+        user_id: user.user_id,
+        ...(user.email === undefined ? {} : { email: user.email }),
+        ...(user.name === undefined ? {} : { name: user.name }),
+      },
+      lifetime: 'none: a user_hash never expires (rotate the secret to revoke it)',
+      now: Math.floor(at / 1000),
+      checks: [
+        app,
+        passed(
+          'user_hash',
+          'matches user_id (HMAC-SHA256 with the identity verification secret, compared in constant time)',
+        ),
+      ],
+      notes: ['user_hash covers user_id only: the email and name came from the page unsigned.'],
+    }
+  }
 
   function refuse(ctx: SimulatorContext, status: number, code: string, message: string): void {
     events.push({ type: 'refused', vendor: 'intercom', at: now(), code, detail: message })
@@ -110,13 +156,14 @@ export function intercomSimulator(options: IntercomSimulatorOptions): IntercomSi
       return refuse(ctx, 400, 'bad_request', 'Send the boot settings as a JSON object.')
     }
     let user: IntercomUser | null
+    const at = now()
     try {
       user = await verifyIntercomBoot(body as IntercomBoot, {
         secret,
         appId,
         mode,
         enforce,
-        now: now(),
+        now: at,
       })
     } catch (err) {
       if (err instanceof IntercomBootError) {
@@ -138,11 +185,22 @@ export function intercomSimulator(options: IntercomSimulatorOptions): IntercomSi
       detail: user.verified ? 'verified' : 'unverified',
       claims: { ...user },
     })
-    sendJson(ctx.res, 200, { user }, CORS)
+    if (!user.verified) {
+      sendJson(ctx.res, 200, { user }, CORS)
+      return
+    }
+    const id = receipts.add(
+      await bootReceived(body as IntercomBoot, user, at),
+      appOrigin(ctx.req.headers.origin),
+    )
+    sendJson(ctx.res, 200, { user, receipt: `${ctx.origin}/messenger/received/${id}` }, CORS)
   }
 
   async function route(ctx: SimulatorContext): Promise<void> {
     if (ctx.path === '/messenger/web/ping') return ping(ctx)
+    if (ctx.path.startsWith('/messenger/received/')) {
+      return serveReceipt(ctx, 'intercom', receipts, ctx.path.slice('/messenger'.length))
+    }
     if (ctx.path.startsWith('/widget/') && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
       if (ctx.path !== widgetPath) {
         throw new Refusal(404, 'unknown_app', 'No Messenger for this app_id.', false)

@@ -22,7 +22,8 @@ export function intercomWidgetPath(appId: string): string {
  * an `update` with a new `intercom_user_jwt`) POSTs `{ app_id, intercom_user_jwt, user_id,
  * user_hash, email, name }` to `{simulator origin}/messenger/web/ping` (the origin of the
  * script's own `src`), which verifies them; the Messenger panel `#intercom-container` then shows
- * the contact or the refusal, as text only. The panel carries `data-intercom-state`
+ * the contact (with a "What Intercom received" link, `[data-intercom-received]`, a new tab, to the
+ * answer's `receipt` when it is on the simulator's own origin) or the refusal, as text only. The panel carries `data-intercom-state`
  * (`booting|signed-in|visitor|refused|shutdown`), `data-intercom-user` (the verified `user_id`,
  * only when signed in), `data-intercom-email` and, on refusal, `data-intercom-code`.
  * `Intercom.booted` is `true` between a boot and `shutdown`. `shutdown` forgets the user,
@@ -91,9 +92,13 @@ export const intercomWidgetSource: string = String.raw`/* Intercom Messenger (lo
     css(status, 'margin:12px 16px');
     var contact = el('p', { 'data-intercom-contact': '' });
     css(contact, 'margin:0 16px 12px;color:#555');
+    var received = el('a', { 'data-intercom-received': '', target: '_blank', rel: 'noopener' }, 'What Intercom received');
+    css(received, 'display:block;margin:0 16px 12px;color:#1f8ded');
+    received.hidden = true;
     frame.appendChild(header);
     frame.appendChild(status);
     frame.appendChild(contact);
+    frame.appendChild(received);
     var launcher = el('button', { type: 'button', 'class': 'intercom-launcher', 'aria-label': 'Open Intercom Messenger' }, 'Chat');
     css(launcher, 'margin-top:8px;float:right;border:0;border-radius:24px;background:#1f8ded;color:#fff;padding:10px 18px');
     launcher.addEventListener('click', function () {
@@ -101,13 +106,28 @@ export const intercomWidgetSource: string = String.raw`/* Intercom Messenger (lo
     });
     root.appendChild(frame);
     root.appendChild(launcher);
-    panel = { root: root, frame: frame, status: status, contact: contact };
+    panel = { root: root, frame: frame, status: status, contact: contact, received: received };
     (d.body || d.documentElement).appendChild(root);
     return panel;
   }
 
-  function render(state, detail) {
+  // Only a page of this Messenger's own origin: a receipt URL naming another origin is not shown.
+  function receiptUrl(value) {
+    if (typeof value !== 'string') return null;
+    try {
+      var url = new URL(value);
+      return url.origin === origin && (url.protocol === 'http:' || url.protocol === 'https:') ? url.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  function render(state, detail, receipt) {
     var p = ensurePanel();
+    var href = state === 'signed-in' ? receiptUrl(receipt) : null;
+    if (href) p.received.setAttribute('href', href);
+    else p.received.removeAttribute('href');
+    p.received.hidden = !href;
     p.root.setAttribute('data-intercom-state', state);
     p.root.removeAttribute('data-intercom-user');
     p.root.removeAttribute('data-intercom-email');
@@ -166,7 +186,7 @@ export const intercomWidgetSource: string = String.raw`/* Intercom Messenger (lo
           if (gen !== generation) return;
           if (result.ok && result.body.user) {
             user = result.body.user;
-            render('signed-in', user);
+            render('signed-in', user, result.body.receipt);
           } else if (result.ok && result.body.visitor) {
             user = null;
             render('visitor');

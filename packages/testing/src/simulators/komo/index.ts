@@ -6,6 +6,7 @@ import type { SimulatorEvent } from '../../server/events'
 import { html } from '../../server/html'
 import { requireString } from '../../server/options'
 import { page } from '../../server/page'
+import { appOrigin, receiptBook, receivedToken, serveReceipt } from '../../server/received'
 import { BodyError, readJsonBody } from '../../server/request'
 import { sendHtml, sendJson, sendScript } from '../../server/respond'
 import { tokenVerifier } from '../../server/verifier'
@@ -66,7 +67,8 @@ export interface KomoSimulator extends Simulator {
  *
  * Routes: `GET /assets/embed/embed.js` (the SDK, `text/javascript`); `POST /api/verify` with JSON
  * `{ token }` (CORS open to any origin, preflight included) answers
- * `{ contact: { email, firstName, lastName } }` or `401 { error: { code, message } }` after checking
+ * `{ contact: { email, firstName, lastName }, receipt }` (`receipt`: the URL of a page showing what
+ * Komo received and checked, `GET /received/<id>`, the last 256 kept) or `401 { error: { code, message } }` after checking
  * the pinned algorithm, signature, `sub`, `email`, `exp` > now, `iat` not in the future and `iss`
  * when `issuer` is set; `GET /` describes the hub.
  *
@@ -96,6 +98,7 @@ export function komoSimulator(options: KomoSimulatorOptions): KomoSimulator {
   const now = options.now ?? Date.now
   const events: SimulatorEvent[] = []
   const contacts = new Map<string, KomoContact>()
+  const receipts = receiptBook()
 
   function refuse(ctx: SimulatorContext, status: number, code: string, message: string): void {
     events.push({ type: 'refused', vendor: 'komo', at: now(), code, detail: message })
@@ -117,12 +120,13 @@ export function komoSimulator(options: KomoSimulatorOptions): KomoSimulator {
       return refuse(ctx, 400, 'missing_token', 'Send JSON { "token": "<jwt>" }.')
     }
     let claims: Record<string, unknown>
+    const verifyOptions = {
+      now: now(),
+      algorithm,
+      ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
+    }
     try {
-      claims = await verifyToken(token, {
-        now: now(),
-        algorithm,
-        ...(options.issuer === undefined ? {} : { issuer: options.issuer }),
-      })
+      claims = await verifyToken(token, verifyOptions)
     } catch (err) {
       if (err instanceof Refusal) return refuse(ctx, err.status, err.code, err.message)
       throw err
@@ -141,11 +145,18 @@ export function komoSimulator(options: KomoSimulatorOptions): KomoSimulator {
       sub: String(claims.sub),
       claims,
     })
-    sendJson(ctx.res, 200, { contact }, OPEN_CORS)
+    const received = receivedToken(
+      await verifyToken.report(token, verifyOptions),
+      'JSON field token (POST /api/verify)',
+      verifyOptions.now,
+    )
+    const id = receipts.add(received, appOrigin(ctx.req.headers.origin))
+    sendJson(ctx.res, 200, { contact, receipt: `${ctx.origin}/received/${id}` }, OPEN_CORS)
   }
 
   async function route(ctx: SimulatorContext): Promise<void> {
     if (ctx.path === '/api/verify') return verify(ctx)
+    if (ctx.path.startsWith('/received/')) return serveReceipt(ctx, 'komo', receipts)
     if (ctx.path === komoEmbedPath && (ctx.method === 'GET' || ctx.method === 'HEAD')) {
       sendScript(ctx.res, komoEmbedSource)
       return

@@ -5,6 +5,8 @@ import type { SimulatorEvent } from '../../server/events'
 import { html } from '../../server/html'
 import { requireAbsoluteUrl, requireString } from '../../server/options'
 import { page } from '../../server/page'
+import { appHome, passed, receivedPanel } from '../../server/received'
+import type { Received } from '../../server/received'
 import { BodyError, allowMethods, queryParam, readJsonBody } from '../../server/request'
 import { sendHtml } from '../../server/respond'
 import { FaultQueue } from './faults'
@@ -114,7 +116,8 @@ export function konnecSimulator(options: KonnecSimulatorOptions): KonnecSimulato
   const now = options.now ?? Date.now
   const events: SimulatorEvent[] = []
   const users = new Map<string, KonnecUser>()
-  const refreshTokens = new Map<string, string>()
+  /** Unspent refresh tokens: who generate-token issued each for, and when (ms). */
+  const refreshTokens = new Map<string, { username: string; issuedAt: number }>()
   const calls: Record<KonnecApiRoute, number> = { update: 0, 'generate-token': 0 }
   const faults = new FaultQueue()
   const requests: string[] = []
@@ -251,7 +254,7 @@ export function konnecSimulator(options: KonnecSimulatorOptions): KonnecSimulato
       fault?.kind === 'plain-token'
         ? `rt_${randomBytes(fault.tokenBytes ?? 32).toString('base64url')}`
         : randomBytes(32).toString('base64url')
-    refreshTokens.set(refreshToken, username)
+    refreshTokens.set(refreshToken, { username, issuedAt: now() })
     issued.add(refreshToken)
     return { status: 200, body: { refreshToken }, token: refreshToken }
   }
@@ -273,8 +276,8 @@ export function konnecSimulator(options: KonnecSimulatorOptions): KonnecSimulato
       )
       return
     }
-    const username = refreshTokens.get(token)
-    if (username === undefined) {
+    const issue = refreshTokens.get(token)
+    if (issue === undefined) {
       throw new Refusal(
         401,
         'invalid_refresh_token',
@@ -282,7 +285,10 @@ export function konnecSimulator(options: KonnecSimulatorOptions): KonnecSimulato
       )
     }
     refreshTokens.delete(token)
-    const user = users.get(username) ?? { username, role: 'USER' }
+    const { username } = issue
+    const known = users.get(username)
+    const user = known ?? { username, role: 'USER' }
+    const received = signInReceived(user, issue.issuedAt, known !== undefined)
     events.push({
       type: 'signed-in',
       vendor: 'konnec',
@@ -302,9 +308,44 @@ export function konnecSimulator(options: KonnecSimulatorOptions): KonnecSimulato
         body: html`<h1>Signed in to Konnec as ${username}</h1>
 <p>${user.name ?? username} · ${user.role}</p>
 <p>Konnec knows you by your username only: it never receives an email. If the username looks like
-an email, the app chose it as the username (the @sso demo does).</p>`,
+an email, the app chose it as the username (the @sso demo does).</p>
+${receivedPanel('konnec', received, { href: appHome(loginUrl) })}`,
       }),
     )
+  }
+
+  /**
+   * The panel of a sign-in: Konnec's credential is no JWT but a refresh token it issued itself,
+   * so the "claims" are the profile the update API last set, and each check is one this
+   * simulator ran on the API calls and the exchange (an API call that fails them stores nothing).
+   */
+  function signInReceived(user: KonnecUser, issuedAt: number, exists: boolean): Received {
+    const at = now()
+    const age = Math.max(0, Math.round((at - issuedAt) / 1000))
+    return {
+      parameter: 'query parameter refresh-token',
+      algorithm:
+        'none: not a JWT, an opaque one-time refresh token Konnec issued itself (generate-token)',
+      shape: '<refresh token removed>',
+      claims: { ...user },
+      lifetime: 'one use; spent by this sign-in',
+      now: Math.floor(at / 1000),
+      checks: [
+        passed('x-api-key', 'the update and generate-token calls carried the organization API key'),
+        passed(
+          'x-org-id',
+          `the update and generate-token calls named organization ${orgId}, as their path did`,
+        ),
+        passed('issued', `by generate-token for ${user.username}, ${age} s before this sign-in`),
+        passed('one use', 'the refresh token had not been used; it is now spent'),
+        exists
+          ? passed('user', `${user.username} exists (set by the update API)`)
+          : { name: 'user', status: 'fail', detail: `${user.username} is not a Konnec user` },
+      ],
+      notes: [
+        'The claims are the profile the app last sent to the update API (name, role, picture); the refresh token carries none.',
+      ],
+    }
   }
 
   async function route(ctx: SimulatorContext): Promise<void> {
