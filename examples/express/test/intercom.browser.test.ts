@@ -119,6 +119,15 @@ describe('Intercom from the demo front page, in Chromium', () => {
         name,
         verified: true,
       })
+      // The Messenger links to what Intercom received; the tab it opens shows the panel.
+      const received = page.locator('[data-intercom-received]')
+      expect(await received.textContent()).toBe('What Intercom received')
+      expect(new URL((await received.getAttribute('href')) ?? '').origin).toBe(simulator())
+      const [tab] = await Promise.all([context.waitForEvent('page'), received.click()])
+      await tab.locator('#received [data-check="signature"][data-status="ok"]').waitFor()
+      expect(await tab.locator('#received-title').textContent()).toBe('What Intercom received')
+      expect(await tab.locator('#back-to-app').getAttribute('href')).toBe(`${running.demo.url}/`)
+      await tab.close()
 
       // Log out: the page shuts the Messenger down; nobody is shown.
       await page.getByRole('button', { name: 'Log out' }).click()

@@ -100,9 +100,13 @@ describe('Intercom in the demo, against its simulator over real HTTP', () => {
     const before = demo.sims.intercom?.events.length ?? 0
     const answer = await ping({ app_id: 'demo-app', intercom_user_jwt: body.token })
     expect(answer.status).toBe(200)
-    expect(await answer.json()).toEqual({
+    const answered = (await answer.json()) as { receipt?: string }
+    expect(answered).toEqual({
       user: { user_id: userIdFor(EMAIL), email: EMAIL, name: NAME, attributes: {}, verified: true },
+      // The page of what Intercom received, on the simulator's own origin.
+      receipt: expect.stringMatching(/\/messenger\/received\/[\w-]{22}$/),
     })
+    expect(new URL(answered.receipt ?? '').origin).toBe(sim())
     expect(demo.sims.intercom?.events.slice(before)).toEqual([
       expect.objectContaining({ type: 'signed-in', sub: userIdFor(EMAIL), email: EMAIL }),
     ])

@@ -35,6 +35,17 @@ describe('examples/react-komo in Chromium', () => {
         'signed-in',
       )
       expect(await page.evaluate(() => localStorage.length + sessionStorage.length)).toBe(0)
+      // The card links to what Komo received; the tab it opens shows the panel.
+      const received = page.locator('[data-komo-received]')
+      expect(await received.textContent()).toBe('What Komo received')
+      expect(new URL((await received.getAttribute('href')) ?? '').origin).toBe(
+        example.demo.simulators.komo,
+      )
+      const [tab] = await Promise.all([context.waitForEvent('page'), received.click()])
+      await tab.locator('#received [data-check="signature"][data-status="ok"]').waitFor()
+      expect(await tab.locator('#received-title').textContent()).toBe('What Komo received')
+      expect(await tab.locator('#back-to-app').getAttribute('href')).toBe(`${appUrl}/`)
+      await tab.close()
       // Logging out makes the provider call komoEmbed.forgetUser(): the card is reset.
       await page.getByRole('button', { name: 'Log out' }).click()
       await page.waitForFunction(
