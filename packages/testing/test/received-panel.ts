@@ -20,7 +20,11 @@ export function panel(text: string) {
   )
   const field = (name: string) =>
     new RegExp(`<dd data-received="${name}">([\\s\\S]*?)</dd>`).exec(section)?.[1]
-  return { section, claims, checks, field }
+  /** The four fields above the claims, as shown (escaped). */
+  const fields = Object.fromEntries(
+    ['parameter', 'algorithm', 'shape', 'lifetime'].map((name) => [name, field(name)]),
+  )
+  return { section, claims, checks, field, fields }
 }
 
 export function expectNoSignature(text: string, token: string) {

@@ -108,12 +108,13 @@ describe('Konnec: the panel on "Signed in to Konnec as …"', () => {
     expect(heading(res.text)).toBe(`Signed in to Konnec as ${USER}`)
     const p = panel(res.text)
     expect(p.section).toContain('<h2 id="received-title">What Konnec received</h2>')
-    expect(p.field('parameter')).toBe('query parameter refresh-token')
-    expect(p.field('algorithm')).toBe(
-      '<code>none: not a JWT, an opaque one-time refresh token Konnec issued itself (generate-token)</code>',
-    )
-    expect(p.field('shape')).toBe('<code>&lt;refresh token removed&gt;</code>')
-    expect(p.field('lifetime')).toBe('one use; spent by this sign-in')
+    expect(p.fields).toEqual({
+      parameter: 'query parameter refresh-token',
+      algorithm:
+        '<code>none: not a JWT, an opaque one-time refresh token Konnec issued itself (generate-token)</code>',
+      shape: '<code>&lt;refresh token removed&gt;</code>',
+      lifetime: 'one use; spent by this sign-in',
+    })
     expect(p.claims).toEqual({
       username: '&quot;ada@example.com&quot;',
       name: XSS_SHOWN,
@@ -158,10 +159,12 @@ describe('Komo: the receipt of /api/verify and its page', () => {
     expect(res.headers.get('referrer-policy')).toBe('no-referrer')
     const p = panel(res.text)
     expect(p.section).toContain('<h2 id="received-title">What Komo received</h2>')
-    expect(p.field('parameter')).toBe('JSON field token (POST /api/verify)')
-    expect(p.field('algorithm')).toBe('<code>HS256</code>')
-    expect(p.field('shape')).toBe('<code>header.payload.&lt;signature removed&gt;</code>')
-    expect(p.field('lifetime')).toBe('4 min 50 s (until exp)')
+    expect(p.fields).toEqual({
+      parameter: 'JSON field token (POST /api/verify)',
+      algorithm: '<code>HS256</code>',
+      shape: '<code>header.payload.&lt;signature removed&gt;</code>',
+      lifetime: '4 min 50 s (until exp)',
+    })
     expect(p.claims).toEqual({
       sub: '&quot;u_1&quot;',
       email: '&quot;ada@example.com&quot;',
@@ -241,10 +244,12 @@ describe('Intercom: the receipt of /messenger/web/ping and its page', () => {
     expect(res.status).toBe(200)
     const p = panel(res.text)
     expect(p.section).toContain('<h2 id="received-title">What Intercom received</h2>')
-    expect(p.field('parameter')).toBe('boot setting intercom_user_jwt (POST /messenger/web/ping)')
-    expect(p.field('algorithm')).toBe('<code>HS256</code>')
-    expect(p.field('shape')).toBe('<code>header.payload.&lt;signature removed&gt;</code>')
-    expect(p.field('lifetime')).toBe('10 min (until exp)')
+    expect(p.fields).toEqual({
+      parameter: 'boot setting intercom_user_jwt (POST /messenger/web/ping)',
+      algorithm: '<code>HS256</code>',
+      shape: '<code>header.payload.&lt;signature removed&gt;</code>',
+      lifetime: '10 min (until exp)',
+    })
     expect(p.claims).toEqual({
       user_id: '&quot;user-42&quot;',
       email: '&quot;ada@example.com&quot;',
@@ -288,14 +293,12 @@ describe('Intercom: the receipt of /messenger/web/ping and its page', () => {
     expect(answer.status).toBe(200)
     const res = await request(receiptOf(answer.body, url, '/messenger'))
     const p = panel(res.text)
-    expect(p.field('parameter')).toBe(
-      'boot settings user_id and user_hash (POST /messenger/web/ping)',
-    )
-    expect(p.field('algorithm')).toBe('<code>HMAC-SHA256 of user_id (user_hash)</code>')
-    expect(p.field('shape')).toBe('<code>user_id + &lt;user_hash removed&gt;</code>')
-    expect(p.field('lifetime')).toBe(
-      'none: a user_hash never expires (rotate the secret to revoke it)',
-    )
+    expect(p.fields).toEqual({
+      parameter: 'boot settings user_id and user_hash (POST /messenger/web/ping)',
+      algorithm: '<code>HMAC-SHA256 of user_id (user_hash)</code>',
+      shape: '<code>user_id + &lt;user_hash removed&gt;</code>',
+      lifetime: 'none: a user_hash never expires (rotate the secret to revoke it)',
+    })
     expect(p.claims).toEqual({
       user_id: '&quot;user-42&quot;',
       email: '&quot;ada@example.com&quot;',
