@@ -157,6 +157,12 @@ describe('examples/react-komo: the Intercom Messenger and the Canny board in Chr
           .waitFor()
         expect(await page.locator(panel).getAttribute('data-intercom-email')).toBe(email)
         await page.getByText('The Messenger knows who you are.').waitFor()
+        // The Messenger links to what Intercom received, on the simulator's own origin.
+        const received = page.locator(`${panel} [data-intercom-received]`)
+        expect(await received.textContent()).toBe('What Intercom received')
+        expect(new URL((await received.getAttribute('href')) ?? '').origin).toBe(
+          example.demo.simulators.intercom,
+        )
         // One token request, one boot: the app id and the JWT, nothing the page could forge.
         expect(tokenCalls(w, 'intercom')).toHaveLength(1)
         expect(w.pings).toHaveLength(1)
