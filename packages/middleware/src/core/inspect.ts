@@ -74,6 +74,11 @@ export interface InspectedRoute {
     location?: string
     /** Query parameters, form fields or JSON fields, by name. */
     fields: string[]
+    /**
+     * For redirects, where the route may send the browser: `relative` (this app only),
+     * `configured` (the vendor's fixed URL), or the allow-list's entries.
+     */
+    allowed?: string[]
   }
   tokens: InspectedToken[]
   warnings: string[]
@@ -156,6 +161,7 @@ function describeResult(result: VendorResult, entry: InspectedRoute): void {
       destination: relative ? url.pathname : `${url.origin}${url.pathname}`,
       location,
       fields,
+      allowed: typeof result.allow === 'object' ? [...result.allow.entries] : [result.allow],
     }
     if (url.protocol === 'http:' && !relative) {
       entry.warnings.push(
@@ -329,6 +335,12 @@ export async function inspect(
   }
 }
 
+/** What `relative` and `configured` mean, after the code on the page. */
+const ALLOWED_WORDS: Record<string, string> = {
+  relative: ' (paths of this app only)',
+  configured: " (the vendor's configured URL only)",
+}
+
 const json = (value: unknown) => escapeHtml(JSON.stringify(value, null, 2))
 
 /** The inspection as an HTML page (under the error pages' CSP: no script, inline styles). */
@@ -351,6 +363,11 @@ export function inspectionPage(inspection: Inspection, selfPath: string): string
       parts.push(
         `<p>Delivered as <strong>${escapeHtml(d.kind)}</strong>${d.destination ? ` to <code>${escapeHtml(d.destination)}</code>` : ''}${d.fields.length ? `, fields ${d.fields.map((f) => `<code>${escapeHtml(f)}</code>`).join(', ')}` : ''}.</p>`,
       )
+      if (d.allowed) {
+        parts.push(
+          `<p data-allowed>May redirect to: ${d.allowed.map((a) => `<code>${escapeHtml(a)}</code>`).join(', ')}${ALLOWED_WORDS[d.allowed[0] ?? ''] ?? ''}</p>`,
+        )
+      }
       if (d.location) {
         parts.push(`<p>Final Location:</p><pre data-location>${escapeHtml(d.location)}</pre>`)
       }

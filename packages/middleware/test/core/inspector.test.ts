@@ -220,13 +220,17 @@ describe('what it shows', () => {
       routes: {
         route: string
         outcome: string
-        delivery?: { location?: string; destination?: string }
+        delivery?: { location?: string; destination?: string; allowed?: string[] }
         tokens: { claims: Record<string, unknown>; header: Record<string, unknown> }[]
       }[]
     }
     const login = body.routes.find((r) => r.route === 'login')!
     expect(login.outcome).toBe('ok')
     expect(login.delivery?.destination).toBe('https://acme.kustomer.help/en_us/login')
+    // The allow-list the target was checked against, as configured.
+    expect(login.delivery?.allowed).toEqual(['acme.kustomer.help'])
+    const page = await (await sso(new Request(`http://x/sso/_inspect?${q}`)))!.text()
+    expect(page).toContain('<p data-allowed>May redirect to: <code>acme.kustomer.help</code></p>')
     const location = new URL(login.delivery?.location ?? '')
     expect(location.searchParams.get('referralUrl')).toBe('/en_us/article')
     expect(location.searchParams.get('externalToken')).toMatch(
