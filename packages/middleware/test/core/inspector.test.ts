@@ -4,7 +4,7 @@
 import { ALICE, HOSTS, pinClock, startApp, unpinClock, VENDOR_FIXTURES } from '@sso/fixtures'
 import { jwtVerify } from 'jose'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { kustomer, type SsoUser, ssoHandler, zendesk } from '../../src/index'
+import { kustomer, type SsoUser, ssoHandler, type Vendor, zendesk } from '../../src/index'
 import { configurationNotes, defineVendor } from '../../src/vendor-kit'
 
 const NODE = HOSTS[0]!
@@ -294,7 +294,7 @@ describe('what it shows', () => {
 })
 
 describe("the vendors' configuration notes: the short-secret escape hatch and privilege opt-ins", () => {
-  const warningsOf = async (vendors: Parameters<typeof ssoHandler>[0]['vendors']) => {
+  const warningsOf = async (vendors: Vendor[]) => {
     const sso = ssoHandler({
       getUser: () => ALICE,
       loginUrl: '/login',
