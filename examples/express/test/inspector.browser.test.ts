@@ -78,6 +78,23 @@ function requestLog(context: BrowserContext): string[] {
 describe('the teaching pages in Chromium (one demo, every vendor simulated)', () => {
   const running = demoInChromium()
 
+  /** A fresh browser context (no cookies) and page, closed after `walk`, whatever happens. */
+  async function inChromium(walk: (page: Page, context: BrowserContext) => Promise<void>) {
+    const context = await running.browser.newContext()
+    try {
+      await walk(await context.newPage(), context)
+    } finally {
+      await context.close()
+    }
+  }
+
+  /** Logs in to the demo app on its own login page. */
+  async function signIn(page: Page) {
+    await page.goto(`${running.demo.url}/login`)
+    await logIn(page)
+    await page.getByText(`Signed in to the demo app as ${EMAIL}`).waitFor()
+  }
+
   describe('the inspector, opened from the demo front page', () => {
     async function openInspector(page: Page) {
       await page.goto(running.demo.url)
@@ -104,12 +121,8 @@ describe('the teaching pages in Chromium (one demo, every vendor simulated)', ()
       )
 
     it('signed in: every vendor with its full paths, warnings, decoded claims without signatures, the CSP, no script', async () => {
-      const context = await running.browser.newContext()
-      try {
-        const page = await context.newPage()
-        await page.goto(`${running.demo.url}/login`)
-        await logIn(page)
-        await page.getByText(`Signed in to the demo app as ${EMAIL}`).waitFor()
+      await inChromium(async (page) => {
+        await signIn(page)
         const response = await openInspector(page)
         expect(new URL(page.url()).pathname).toBe('/sso/_inspect')
         expect(response.status()).toBe(200)
@@ -190,18 +203,12 @@ describe('the teaching pages in Chromium (one demo, every vendor simulated)', ()
             }),
         )
         expect(ran).toEqual({ ran: false, violated: 'script-src-elem' })
-      } finally {
-        await context.close()
-      }
+      })
     })
 
     it("previews Kustomer's login for a target: the final Location, on the inspector's origin, no request to Kustomer", async () => {
-      const context = await running.browser.newContext()
-      try {
-        const page = await context.newPage()
-        await page.goto(`${running.demo.url}/login`)
-        await logIn(page)
-        await page.getByText(`Signed in to the demo app as ${EMAIL}`).waitFor()
+      await inChromium(async (page, context) => {
+        await signIn(page)
         await openInspector(page)
         const kustomer = running.demo.simulators.kustomer!
         const sim = running.demo.sims.kustomer!
@@ -271,15 +278,11 @@ describe('the teaching pages in Chromium (one demo, every vendor simulated)', ()
         expect(await page.locator('section').count()).toBe((await sections(page)).length)
         expect(await page.locator('h2', { hasText: 'GET /sso/kustomer/login' }).count()).toBe(1)
         expect(dialogs).toBe(0)
-      } finally {
-        await context.close()
-      }
+      })
     })
 
     it('logged out, it loads and says nobody is signed in: no route runs, no token on the page', async () => {
-      const context = await running.browser.newContext()
-      try {
-        const page = await context.newPage()
+      await inChromium(async (page) => {
         await page.goto(running.demo.url)
         await page.getByText('You are not signed in').waitFor()
         const response = await openInspector(page)
@@ -295,17 +298,13 @@ describe('the teaching pages in Chromium (one demo, every vendor simulated)', ()
         expect(shown.filter((s) => s.outcome === 'login').length).toBeGreaterThan(0)
         expect(shown.flatMap((s) => s.pres)).toEqual([])
         expect(jwtsIn(await page.content())).toEqual([])
-      } finally {
-        await context.close()
-      }
+      })
     })
   })
 
   describe('"What Kustomer received", at the end of a real walk', () => {
     it('from the front page to Signed in: the panel, every check ✓, no usable token, back to the app', async () => {
-      const context = await running.browser.newContext()
-      try {
-        const page = await context.newPage()
+      await inChromium(async (page, context) => {
         const urls = requestLog(context)
         await page.goto(running.demo.url)
         await page.getByRole('link', { name: 'Kustomer', exact: true }).click()
@@ -374,9 +373,7 @@ describe('the teaching pages in Chromium (one demo, every vendor simulated)', ()
         await panel.getByRole('link', { name: 'Back to the app' }).click()
         await page.waitForURL(`${running.demo.url}/`)
         await page.getByText(`Signed in to the demo app as ${EMAIL}`).waitFor()
-      } finally {
-        await context.close()
-      }
+      })
     })
   })
 })
