@@ -46,7 +46,7 @@ export function escapeHtml(value: string): string {
 export function htmlPage(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${escapeHtml(
     title,
-  )}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}code{background:#f3f3f3;padding:0 .25em}</style></head><body>${body}</body></html>`
+  )}</title><style>body{font:16px/1.5 system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#222}code{background:#f3f3f3;padding:0 .25em}pre{white-space:pre-wrap;overflow-wrap:anywhere}</style></head><body>${body}</body></html>`
 }
 
 /** The one script of a form-POST page. Its CSP hash is computed from it, never typed by hand. */
