@@ -4,7 +4,7 @@
 // the CPU), else WebCrypto's `sign` and `verify`. The sibling of token.ts: the only other module
 // that handles a secret.
 import { configError } from './errors'
-import { MIN_SECRET_BYTES, nodeCrypto } from './token'
+import { assertSecret, MIN_SECRET_BYTES, nodeCrypto } from './token'
 
 const encoder = new TextEncoder()
 
@@ -36,9 +36,7 @@ export interface HmacKey {
  * if (!(await key.verifyHex(sso, sig))) throw badSignature()
  */
 export function createHmacKey(options: HmacKeyOptions, where: string): HmacKey {
-  if (typeof options?.secret !== 'string' || options.secret.length === 0) {
-    throw configError(where, '`secret` must be a non-empty string (the secret the vendor shows).')
-  }
+  assertSecret(options?.secret, where)
   const bytes = encoder.encode(options.secret)
   if (bytes.byteLength < MIN_SECRET_BYTES && options.dangerouslyAllowShortSecret !== true) {
     throw configError(

@@ -128,7 +128,55 @@ export function nowSeconds(): number {
 }
 
 function isSecretOptions(key: SigningKeyOptions): key is SecretKeyOptions {
-  return 'secret' in key
+  return !('privateKey' in key || 'algorithm' in key)
+}
+
+const SECRET_IS = 'the shared secret the vendor issued, as a string'
+/** A PEM private key (PKCS#8, PKCS#1, SEC1, encrypted): a key file pasted where a secret goes. */
+const PRIVATE_PEM = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----/
+
+/**
+ * Checks an HMAC `secret` option, so a missing one says that it is missing: absent, `undefined`
+ * or `''` (an unset environment variable), or not a string (bytes, a number). A private key in
+ * its place (a PEM string, a JWK object) is refused as one: as an HMAC secret, a PEM would sign
+ * without complaint and every token would fail at the vendor. `orPrivateKey` names the
+ * alternative where the vendor also takes a private key. The message names the factory and the
+ * option, never the value.
+ *
+ * @example
+ * assertSecret(options.secret, 'discourse()') // throws ERR_SSO_CONFIG unless a non-empty string
+ */
+export function assertSecret(
+  secret: unknown,
+  where: string,
+  orPrivateKey?: string,
+): asserts secret is string {
+  if (typeof secret === 'string' ? PRIVATE_PEM.test(secret) : isJwkLike(secret)) {
+    throw configError(
+      where,
+      orPrivateKey
+        ? `\`secret\` holds a private key; pass it as \`privateKey\` with \`algorithm\` (${orPrivateKey}), or pass the shared secret the vendor issued as \`secret\`.`
+        : 'takes the shared secret the vendor issued as `secret`, not a private key.',
+    )
+  }
+  if (typeof secret === 'string' && secret !== '') return
+  const got =
+    secret === undefined || secret === null
+      ? ''
+      : secret === ''
+        ? ': it is empty (is its environment variable set?)'
+        : `: got ${ArrayBuffer.isView(secret) || secret instanceof ArrayBuffer ? 'bytes' : typeof secret}, not a string`
+  const alternative = orPrivateKey ? `, or \`privateKey\` with \`algorithm\` (${orPrivateKey})` : ''
+  throw configError(where, `option \`secret\` is required (${SECRET_IS})${alternative}${got}.`)
+}
+
+/** An object shaped like a JWK (`kty`, or a private part `d`). */
+function isJwkLike(value: unknown): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (typeof (value as PrivateJwk).kty === 'string' || typeof (value as PrivateJwk).d === 'string')
+  )
 }
 
 /**
@@ -152,8 +200,12 @@ export function createSigner(
       '`kid` must be 1 to 128 printable ASCII characters, as the vendor shows it.',
     )
   }
+  const asymmetric = allowed.filter((a) => a !== 'HS256')
+  // 'RS256, ES256 or EdDSA': the other way to configure the vendor, for the messages.
+  const keyAlgorithms = asymmetric.join(', ').replace(/, (?=[^,]*$)/, ' or ') || undefined
   if (key === null || typeof key !== 'object') {
-    throw configError(where, 'needs `secret` (the shared secret the vendor issued).')
+    // `intercom()` with no argument: the same words as `intercom({})`.
+    assertSecret(undefined, where, keyAlgorithms)
   }
   if ('secret' in key && 'privateKey' in key) {
     throw configError(where, 'takes either `secret` or `privateKey`, not both.')
@@ -164,15 +216,12 @@ export function createSigner(
     if (!allowed.includes('HS256')) {
       throw configError(
         where,
-        `takes a private key (algorithm ${allowed.join(' or ')}), not a secret.`,
+        'secret' in key
+          ? `takes a private key (algorithm ${allowed.join(' or ')}), not a secret.`
+          : `option \`privateKey\` is required, with \`algorithm\` (${allowed.join(' or ')}).`,
       )
     }
-    if (typeof key.secret !== 'string' || key.secret.length === 0) {
-      throw configError(
-        where,
-        '`secret` must be a non-empty string (the secret the vendor issued).',
-      )
-    }
+    assertSecret(key.secret, where, keyAlgorithms)
     const bytes = encoder.encode(key.secret)
     if (bytes.byteLength < MIN_SECRET_BYTES && key.dangerouslyAllowShortSecret !== true) {
       throw configError(
@@ -195,7 +244,6 @@ export function createSigner(
     }
   } else {
     const { privateKey, algorithm: alg } = key as PrivateKeyOptions
-    const asymmetric = allowed.filter((a) => a !== 'HS256')
     if (asymmetric.length === 0) {
       throw configError(
         where,

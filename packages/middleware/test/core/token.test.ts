@@ -241,10 +241,14 @@ describe('createSigner: HMAC secrets of at least 32 bytes', () => {
       thrown(() => createSigner({ secret: '', dangerouslyAllowShortSecret: true }, WHERE)),
     ).toMatchObject({
       code: 'ERR_SSO_CONFIG',
-      message: `${WHERE}: \`secret\` must be a non-empty string (the secret the vendor issued).`,
+      message: `${WHERE}: ${missing}: it is empty (is its environment variable set?).`,
     })
   })
 })
+
+const missing = 'option `secret` is required (the shared secret the vendor issued, as a string)'
+const orKey = ', or `privateKey` with `algorithm` (RS256, ES256 or EdDSA)'
+const notAKey = 'takes the shared secret the vendor issued as `secret`, not a private key.'
 
 describe('createSigner: key configuration errors at construction', () => {
   const pkcs8 =
@@ -255,12 +259,29 @@ describe('createSigner: key configuration errors at construction', () => {
     `\`algorithm\` must be one of RS256, ES256, EdDSA; got ${got}.`
 
   const CASES: [string, unknown, SigningAlgorithm[], string][] = [
-    ['no key at all', null, ALL, 'needs `secret` (the shared secret the vendor issued).'],
+    ['no key at all', null, ALL, `${missing}${orKey}.`],
+    ['an empty object', {}, ALL, `${missing}${orKey}.`],
+    ['an empty object where only the secret is taken', {}, ['HS256'], `${missing}.`],
+    [
+      'an empty object where only keys are taken',
+      {},
+      ['RS256'],
+      'option `privateKey` is required, with `algorithm` (RS256).',
+    ],
+    ['an undefined secret', { secret: undefined }, ALL, `${missing}${orKey}.`],
     [
       'a secret that is not a string',
       { secret: 42 },
       ALL,
-      '`secret` must be a non-empty string (the secret the vendor issued).',
+      `${missing}${orKey}: got number, not a string.`,
+    ],
+    ['a PEM private key as the secret', { secret: RSA_PRIVATE_PEM }, ['HS256'], notAKey],
+    ['a private JWK as the secret', { secret: EC_PRIVATE_JWK }, ['HS256'], notAKey],
+    [
+      'a PEM private key as the secret where keys are taken too',
+      { secret: RSA_PKCS1_PEM },
+      ALL,
+      '`secret` holds a private key; pass it as `privateKey` with `algorithm` (RS256, ES256 or EdDSA), or pass the shared secret the vendor issued as `secret`.',
     ],
     [
       'a secret where only keys are taken',

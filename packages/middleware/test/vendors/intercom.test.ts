@@ -343,8 +343,8 @@ describe('intercom configuration', () => {
   it.each<[unknown, RegExp]>([
     [{ secret: 'too-short' }, /at least 32 bytes/],
     [{ secret: 'too-short', mode: 'userHash' }, /at least 32 bytes/],
-    [{}, /takes the shared secret the vendor issued as `secret`/],
-    [{ mode: 'userHash' }, /`secret` must be a non-empty string/],
+    [{}, /^intercom\(\): option `secret` is required \(the shared secret the vendor issued/],
+    [{ mode: 'userHash' }, /^intercom\(\): option `secret` is required \(the shared secret/],
     [
       { secret: INTERCOM_SECRET, mode: 'hash' },
       /`mode` must be "jwt" \(the default\) or "userHash"/,
