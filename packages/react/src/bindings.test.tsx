@@ -1,7 +1,7 @@
 import { act, render } from '@testing-library/react'
 import { StrictMode } from 'react'
 import type { ReactElement } from 'react'
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { beforeEach, describe, expect, it, vi } from 'vitest'
 import {
   deferred,
   fakeSdk,
@@ -46,23 +46,17 @@ interface Binding {
 }
 
 // Canny has no sign-out call: the binding removes the board Canny drew. The fake Canny draws an
-// iframe into the element (replacing the one before); a removal that adds nothing is a sign-out.
-let removedCanny = 0
-let observer: MutationObserver | undefined
-const countRemoved = (records: MutationRecord[]) => {
-  for (const { removedNodes, addedNodes } of records) {
-    const boards = [...removedNodes].filter(
-      (node) => node instanceof Element && (node.matches('iframe') || node.querySelector('iframe')),
-    )
-    if (boards.length > 0 && addedNodes.length === 0) removedCanny++
-  }
-}
+// iframe into the element, replacing the one before; a board taken out of the element (not
+// just gone with it, as on an unmount) without another drawn in its place is a sign-out.
+let boards: { frame: Element; replaced: boolean }[] = []
 function fakeCanny() {
   const sdk = fakeSdk('Canny')
   sdk.mockImplementation((command, options) => {
     if (command !== 'render') return
     const board = document.createElement('iframe')
     board.dataset.token = (options as { ssoToken: string }).ssoToken
+    for (const drawn of boards) drawn.replaced ||= drawn.frame.parentNode !== null
+    boards.push({ frame: board, replaced: false })
     document.querySelector('[data-canny]')?.replaceChildren(board)
   })
   return sdk
@@ -89,21 +83,14 @@ const BINDINGS: Binding[] = [
     tokenUrl: '/sso/canny/token',
     mount: (options) => <CannyWidget boardToken="board_1" basePath="/feedback" {...options} />,
     boot: (token) => ['render', { boardToken: 'board_1', basePath: '/feedback', ssoToken: token }],
-    signOuts: () => {
-      countRemoved(observer?.takeRecords() ?? [])
-      return removedCanny
-    },
+    signOuts: () =>
+      boards.filter(({ frame, replaced }) => !replaced && frame.parentNode === null).length,
   },
 ]
 
 beforeEach(() => {
   vi.useFakeTimers({ now: PINNED })
-  removedCanny = 0
-  observer = new MutationObserver(countRemoved)
-  observer.observe(document.body, { childList: true, subtree: true })
-})
-afterEach(() => {
-  observer?.disconnect()
+  boards = []
 })
 
 describe.each(BINDINGS)('$name binding lifecycle', (binding) => {

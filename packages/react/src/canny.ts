@@ -48,20 +48,46 @@ export type CannyWidgetProps = TokenBindingOptions & {
  */
 export function CannyWidget(props: CannyWidgetProps): ReactNode {
   const { boardToken, basePath } = props
-  const element = useRef<HTMLDivElement>(null)
+  // The element; `el`, the one the board was last drawn into (an unmount's or a hiding
+  // <Activity>'s cleanup finds `current` emptied); `call`, that render while Canny's loader
+  // still queues it.
+  const element: { current: HTMLDivElement | null; el?: HTMLDivElement | null; call?: unknown } =
+    useRef(null)
+  // Takes that call out of the loader's queue, if there is one (the arguments are read only
+  // then); -1 >>> 0 is past the end: nothing to take.
+  const withdraw = () => queue()?.splice((queue() as unknown[]).indexOf(element.call) >>> 0, 1)
   const { status } = useTokenBinding(
     props,
     () => fetchTokenFrom(props.tokenUrl ?? '/sso/canny/token'),
-    (ssoToken) =>
+    (ssoToken) => {
+      withdraw() // a refresh's render replaces the one still queued
       loadSdk('Canny', props.scriptUrl ?? 'https://canny.io/sdk.js')('render', {
         ...props.options,
         boardToken,
         basePath,
         ssoToken,
-      }),
-    // Canny has no sign-out: the board it drew (an iframe in the element) goes instead.
-    () => element.current?.replaceChildren(),
-    `${boardToken} ${basePath}`,
+      })
+      element.call = queue()?.at(-1)
+      element.el = element.current
+    },
+    // Canny has no sign-out: what it drew for this user goes instead. The board (an iframe in
+    // the element), every attribute on the element but the widget's own (the SDK marks it), and
+    // a render Canny's loader still queues, which the SDK would replay for a user who is gone.
+    () => {
+      withdraw()
+      const { el } = element
+      if (!el) return
+      el.replaceChildren()
+      for (const name of el.getAttributeNames()) name in own || el.removeAttribute(name)
+    },
+    boardToken,
+    basePath,
   )
-  return createElement('div', { ref: element, 'data-canny': '', 'aria-busy': status === 'loading' })
+  // What the widget renders: the only attributes its element keeps from one user to the next
+  // (`ref` is not one).
+  const own = { ref: element, 'data-canny': '', 'aria-busy': status === 'loading' }
+  return createElement('div', own)
 }
+
+/** The calls Canny's loader queued, until the SDK loads and replays them. */
+const queue = () => (window as unknown as { Canny?: { q?: unknown[] } }).Canny?.q

@@ -79,18 +79,22 @@ export function loadSdk(name: string, src: string): Command {
  * fresh token `refreshLeewayMs` before the token expires. On a user change, logout or unmount
  * it calls `shutdown()` (only after a boot), and a user change or logout clears the store. A
  * failed request boots nothing (and shuts down an SDK whose token can no longer be renewed).
- * `restart` (e.g. the app id) re-boots when it changes. Touches no browser API during render.
+ * `restart` (e.g. the app id; one value or more, the same number on every render) re-boots when
+ * one changes. Touches no browser API during render.
  */
 export function useTokenBinding(
   options: TokenBindingOptions,
   defaultFetchToken: () => TokenFetcher,
   boot: (token: string) => void,
   shutdown: () => void,
-  restart?: unknown,
+  ...restart: unknown[]
 ): TokenSnapshot {
-  const latest = useRef({ options, defaultFetchToken, boot, shutdown })
+  // The latest render's arguments, for the effect and the store's fetcher (a tuple: the
+  // property names of an object would cost every push binding bytes).
+  const current = [options, defaultFetchToken, boot, shutdown] as const
+  const latest = useRef(current)
   useEffect(() => {
-    latest.current = { options, defaultFetchToken, boot, shutdown }
+    latest.current = current
   })
   const [store] = useState(
     () =>
@@ -99,10 +103,7 @@ export function useTokenBinding(
         // timeoutMs and refreshLeewayMs; the store reads no other option.
         ...options,
         // Resolved per request, so a new fetchToken or tokenUrl applies without a new cache.
-        fetchToken: (context) => {
-          const { options, defaultFetchToken } = latest.current
-          return (options.fetchToken ?? defaultFetchToken())(context)
-        },
+        fetchToken: (context) => (latest.current[0].fetchToken ?? latest.current[1]())(context),
       }),
   )
   const key = userKey(options.user)
@@ -124,25 +125,25 @@ export function useTokenBinding(
         (token) => {
           if (!live) return
           booted = true
-          latest.current.boot(token)
+          latest.current[2](token)
           const ms = store.refreshIn()
           // No timer for a value that never expires (Infinity) or past setTimeout's range.
           if (ms && ms < 2 ** 31) timer = setTimeout(run, ms)
         },
         (error: SsoError) => {
           if (!live) return
-          if (booted) latest.current.shutdown()
+          if (booted) latest.current[3]()
           booted = false
-          latest.current.options.onError?.(error)
+          latest.current[0].onError?.(error)
         },
       )
     run()
     return () => {
       live = false
       clearTimeout(timer)
-      if (booted) latest.current.shutdown()
+      if (booted) latest.current[3]()
     }
-  }, [store, key, restart])
+  }, [store, key, ...restart])
 
   return useSyncExternalStore(store.subscribe, store.getSnapshot, store.getServerSnapshot)
 }
