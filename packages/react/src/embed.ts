@@ -109,7 +109,7 @@ export function useTokenBinding(
   const key = userKey(options.user)
   const lastKey = useRef(key)
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: `restart` re-boots on purpose
+  // `restart` is in the dependencies on purpose: a new value re-boots.
   useEffect(() => {
     // Only a real change clears: StrictMode's remount must find the first request in flight.
     if (lastKey.current !== key) {
