@@ -1,8 +1,9 @@
-// The sign-in flows, measured on the demo (examples/express: Express 5 + express-session, every
-// vendor mounted) against the simulators it starts. Each flow's start is taken from its
-// simulator, exactly as a browser would reach it (a link on its page; for Zendesk and Discourse
-// the redirect of a protected page or of "Log in"); before any load, one request per flow is
-// followed through to the simulator, which must say the user is signed in.
+// The sign-in flows and SDK token endpoints, measured on the demo (examples/express: Express 5 +
+// express-session, every vendor mounted) against the simulators it starts. Each browser flow's
+// start is taken from its simulator, exactly as a browser would reach it (a link on its page; for
+// Zendesk, Discourse, Canny and Metabase the redirect of a protected page or of "Log in"); before
+// any load, one request per flow is followed through to the simulator, which must say the user is
+// signed in, and each SDK token is handed to the simulator's SDK stand-in, which must accept it.
 import { join } from 'node:path'
 import { follow, logInToDemo, send } from '../lib/http.mjs'
 import { BENCH_DIR, benchServer, fmtInt, fmtRatio, median, USER } from './lib.mjs'
@@ -54,6 +55,57 @@ const FLOWS = [
     check: checkDiscourse,
     answer: discourseAnswer,
   },
+  // The second round's browser redirects (#14): each start is the simulator's own redirect (or
+  // link) to the app, as in the demo's tests.
+  {
+    key: 'canny',
+    label: 'Canny',
+    meaning:
+      "Board SSO redirect (GET /sso/canny/login?companyID=…&redirect=…): check companyID, the redirect against the allow-list, sign, 302 to Canny's /api/redirects/sso with ssoToken.",
+    // The board, without a Canny session, 302s to the company's SSO redirect URL (the app).
+    start: (demo) => redirectToApp(demo, 'canny', `${demo.simulators.canny}/`, '/sso/canny/login'),
+  },
+  {
+    key: 'featurebase',
+    label: 'Featurebase',
+    meaning:
+      'Portal "Log in" (GET /sso/featurebase/login?return_to=…): check return_to against the portal, sign, 302 to the portal\'s /api/v1/auth/access/jwt.',
+    start: (demo) => linkStart(demo, 'featurebase', '/p/dark-mode?b=roadmap'),
+  },
+  {
+    key: 'metabase',
+    label: 'Metabase',
+    meaning:
+      "Full-app SSO (GET /sso/metabase/login?return_to=/dashboard/1): keep the relative return_to, sign, 302 to Metabase's /auth/sso with jwt.",
+    // A dashboard without a Metabase session goes through /auth/sso, which 302s to the app.
+    start: (demo) =>
+      redirectToApp(
+        demo,
+        'metabase',
+        `${demo.simulators.metabase}/auth/sso?return_to=%2Fdashboard%2F1`,
+        '/sso/metabase/login',
+      ),
+  },
+  // The second round's SDK token endpoints (one core route, sdkTokenRoute): a POST with the
+  // session cookie and no Origin (served, as a server-side caller is), 200 JSON. Before the
+  // rounds, the answer is handed to the simulator's SDK stand-in, which must accept it as the user.
+  ...[
+    ['intercom', 'Intercom', 'token', 'the Messenger JWT (user_id, email, name; 1 h)'],
+    ['canny', 'Canny', 'token', "the widget's ssoToken"],
+    ['featurebase', 'Featurebase', 'token', "the SDK's featurebaseJwt"],
+    ['metabase', 'Metabase', 'jwt', "the embedding SDK's JWT (field jwt)"],
+  ].map(([vendor, label, field, token]) => ({
+    key: `${vendor}-token`,
+    label: `${label} token`,
+    table: `${label} SDK token (POST)`,
+    what: `${label} SDK token endpoint (POST /sso/${vendor}/token, demo) vs GET /api/me on the same app`,
+    method: 'POST',
+    expect: 200,
+    meaning: `POST /sso/${vendor}/token: same-origin check, user from the session, sign ${token}, answer { ${field}, expiresAt } with no-store.`,
+    start: () => ({ path: `/sso/${vendor}/token` }),
+    check: (demo) => checkSdkToken(demo, vendor, field),
+    answer: (demo, res) => sdkTokenAnswer(vendor, field, res),
+  })),
 ]
 
 const EMAIL = USER.email
@@ -63,9 +115,9 @@ const hrefsOf = (page) => [...page.matchAll(/href="([^"]+)"/g)].map((m) => attr(
 const JWT = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/
 const decodeJson = (part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8'))
 
-/** The start link of a redirect flow: the link to the app on its simulator's page. */
-async function linkStart(demo, key) {
-  const page = (await send(`${demo.simulators[key]}/`)).body
+/** The start link of a redirect flow: the link to the app on a page of its simulator. */
+async function linkStart(demo, key, pagePath = '/') {
+  const page = (await send(`${demo.simulators[key]}${pagePath}`)).body
   const href = hrefsOf(page).find((h) => h.startsWith(`${demo.url}/sso/`))
   if (!href) throw new Error(`no start link to the app on the ${key} simulator's page`)
   return { path: href.slice(demo.url.length) }
@@ -209,6 +261,77 @@ async function checkDiscourse(demo) {
   )
 }
 
+/** An SDK token endpoint's answer: 200, no-store, `{ <field>, expiresAt }` with a JWT for the user. */
+function sdkTokenAnswer(vendor, field, res) {
+  let body
+  try {
+    body = JSON.parse(res.body)
+  } catch {
+    body = undefined
+  }
+  const value = body?.[field]
+  if (
+    res.status !== 200 ||
+    res.headers['cache-control'] !== 'no-store' ||
+    typeof value !== 'string' ||
+    !JWT.test(value) ||
+    Object.keys(body).sort().join(',') !== [field, 'expiresAt'].sort().join(',')
+  ) {
+    throw new Error(
+      `${vendor}: the token endpoint answered ${res.status} ${res.body.slice(0, 200)}`,
+    )
+  }
+  const [header, claims] = value.split('.').slice(0, 2).map(decodeJson)
+  if (header.alg !== 'HS256' || claims.email !== EMAIL || body.expiresAt !== claims.exp) {
+    throw new Error(`${vendor}: unexpected token ${JSON.stringify({ header, claims })}`)
+  }
+  return value
+}
+
+/**
+ * Each SDK stand-in verifies the token as its vendor does and names the user. The app ids are
+ * the demo's (examples/express/src/demo.ts).
+ */
+const SDK_CHECKS = {
+  intercom: (sim, token) =>
+    send(`${sim}/messenger/web/ping`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ app_id: 'demo-app', intercom_user_jwt: token }),
+    }).then((r) => r.status === 200 && JSON.parse(r.body).user?.email === EMAIL),
+  canny: (sim, token) =>
+    send(
+      `${sim}/widget?${new URLSearchParams({ boardToken: 'board-demo', basePath: '/canny', ssoToken: token })}`,
+    ).then((r) => r.status === 200 && r.body.includes('data-state="signed-in"')),
+  featurebase: (sim, token) =>
+    send(`${sim}/api/v1/sdk/boot`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ appId: 'demo-feedback', featurebaseJwt: token }),
+    }).then((r) => r.status === 200 && JSON.parse(r.body).user?.email === EMAIL),
+  metabase: (sim, token) =>
+    send(`${sim}/auth/sso?${new URLSearchParams({ jwt: token, token: 'true' })}`).then(
+      async (r) => {
+        if (r.status !== 200) return false
+        const me = await send(`${sim}/api/user/current`, {
+          headers: { 'x-metabase-session': JSON.parse(r.body).id },
+        })
+        return me.status === 200 && JSON.parse(me.body).email === EMAIL
+      },
+    ),
+}
+
+async function checkSdkToken(demo, vendor, field) {
+  const res = await send(`${demo.url}/sso/${vendor}/token`, {
+    method: 'POST',
+    headers: { cookie: demo.cookie },
+  })
+  const token = sdkTokenAnswer(vendor, field, res)
+  if (!(await SDK_CHECKS[vendor](demo.simulators[vendor], token))) {
+    throw new Error(`${vendor}: the simulator's SDK did not accept the token as ${EMAIL}`)
+  }
+}
+
 async function startDemo(profileDir) {
   const demo = await benchServer('demo', {
     file: join(BENCH_DIR, 'demo-server.mjs'),
@@ -260,7 +383,7 @@ export async function runFlows({ runHttpGroup, load, profileDir }) {
       key: flow.key,
       label: flow.label,
       server: 'demo',
-      request: { path: '', headers },
+      request: { path: '', headers, ...(flow.method && { method: flow.method }) },
       expect: flow.expect ?? 302,
       async check(demo, contender) {
         await (flow.check ?? ((d) => checkFlow(d, flow.key)))(demo)
@@ -269,7 +392,10 @@ export async function runFlows({ runHttpGroup, load, profileDir }) {
       // After the rounds, the same request still gets a success (the reused signed request too).
       ...(flow.answer && {
         async after(demo) {
-          const res = await send(demo.url + demo.starts[flow.key].path, { headers })
+          const res = await send(demo.url + demo.starts[flow.key].path, {
+            headers,
+            method: flow.method,
+          })
           flow.answer(demo, res)
         },
       }),
@@ -283,7 +409,7 @@ export async function runFlows({ runHttpGroup, load, profileDir }) {
   )
   const base = runs.me
   const lines = [
-    "**Sign-in flows** on the demo (Express 5, express-session, every vendor mounted; simulators in the same process), logged in, against `GET /api/me` on the same app and session. Each answer is a 302 to the vendor, except Zendesk's: a 200 page whose form posts the JWT. Discourse's request is signed once, before the rounds, and reused:",
+    "**Sign-in flows** on the demo (Express 5, express-session, every vendor mounted; simulators in the same process), logged in, against `GET /api/me` on the same app and session. Each browser flow's answer is a 302 to the vendor, except Zendesk's: a 200 page whose form posts the JWT. Discourse's request is signed once, before the rounds, and reused. The SDK token rows are `POST /sso/<vendor>/token` with the session cookie, answered 200 with JSON:",
     '',
     '| flow | requests/s | p50 | p99 | vs GET /api/me |',
     '|---|---:|---:|---:|---:|',
