@@ -104,7 +104,7 @@ const FLOWS = [
     meaning: `POST /sso/${vendor}/token: same-origin check, user from the session, sign ${token}, answer { ${field}, expiresAt } with no-store.`,
     start: () => ({ path: `/sso/${vendor}/token` }),
     check: (demo) => checkSdkToken(demo, vendor, field),
-    answer: (demo, res) => sdkTokenAnswer(vendor, field, res),
+    answer: (_demo, res) => sdkTokenAnswer(vendor, field, res),
   })),
 ]
 
