@@ -64,6 +64,7 @@ const FLOWS = [
       "Board SSO redirect (GET /sso/canny/login?companyID=…&redirect=…): check companyID, the redirect against the allow-list, sign, 302 to Canny's /api/redirects/sso with ssoToken.",
     // The board, without a Canny session, 302s to the company's SSO redirect URL (the app).
     start: (demo) => redirectToApp(demo, 'canny', `${demo.simulators.canny}/`, '/sso/canny/login'),
+    answer: (demo, res) => redirectAnswer(demo, 'canny', res, '/api/redirects/sso', 'ssoToken'),
   },
   {
     key: 'featurebase',
@@ -71,6 +72,8 @@ const FLOWS = [
     meaning:
       'Portal "Log in" (GET /sso/featurebase/login?return_to=…): check return_to against the portal, sign, 302 to the portal\'s /api/v1/auth/access/jwt.',
     start: (demo) => linkStart(demo, 'featurebase', '/p/dark-mode?b=roadmap'),
+    answer: (demo, res) =>
+      redirectAnswer(demo, 'featurebase', res, '/api/v1/auth/access/jwt', 'jwt'),
   },
   {
     key: 'metabase',
@@ -85,6 +88,7 @@ const FLOWS = [
         `${demo.simulators.metabase}/auth/sso?return_to=%2Fdashboard%2F1`,
         '/sso/metabase/login',
       ),
+    answer: (demo, res) => redirectAnswer(demo, 'metabase', res, '/auth/sso', 'jwt'),
   },
   // The second round's SDK token endpoints (one core route, sdkTokenRoute): a POST with the
   // session cookie and no Origin (served, as a server-side caller is), 200 JSON. Before the
@@ -259,6 +263,22 @@ async function checkDiscourse(demo) {
     'discourse',
     await send(new URL(back.headers.location, location).href, { headers: { cookie } }),
   )
+}
+
+/** A redirect flow's answer: a 302 to the simulator's `path` with a JWT for the user in `param`. */
+function redirectAnswer(demo, key, res, path, param) {
+  const location = new URL(res.headers.location ?? '/', demo.url)
+  const token = location.searchParams.get(param) ?? ''
+  if (
+    res.status !== 302 ||
+    location.origin !== demo.simulators[key] ||
+    location.pathname !== path ||
+    !JWT.test(token) ||
+    decodeJson(token.split('.')[1]).email !== EMAIL
+  ) {
+    throw new Error(`${key}: the app answered ${res.status} ${location.href}`)
+  }
+  return { location: location.href }
 }
 
 /** An SDK token endpoint's answer: 200, no-store, `{ <field>, expiresAt }` with a JWT for the user. */
