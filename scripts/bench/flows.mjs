@@ -276,7 +276,8 @@ function redirectAnswer(demo, key, res, path, param) {
     !JWT.test(token) ||
     decodeJson(token.split('.')[1]).email !== EMAIL
   ) {
-    throw new Error(`${key}: the app answered ${res.status} ${location.href}`)
+    // Without the query: the token is not printed.
+    throw new Error(`${key}: the app answered ${res.status} ${location.origin}${location.pathname}`)
   }
   return { location: location.href }
 }
