@@ -64,6 +64,10 @@ export async function createDemoApp(options: DemoAppOptions): Promise<FastifyIns
     vendors: options.vendors,
     onLogout: (request) => request.session.destroy(),
     onEvent: options.onEvent ?? ((event) => console.log('[sso]', JSON.stringify(event))),
+    // The development inspector at /sso/_inspect: not mounted under NODE_ENV=production, and
+    // answering loopback clients only (the plugin gives the core the socket's peer address, so
+    // the default rule works here; a request naming a proxy hop is refused).
+    inspector: true,
   })
 
   app.get('/', async (request, reply) =>

@@ -22,6 +22,8 @@ export interface RunningDemo {
   simulators: Record<string, string>
   /** The simulators themselves, for tests that inspect what they saw. */
   sims: Record<string, Simulator>
+  /** Each vendor's secret, by vendor id (tests check that no page holds a token they verify). */
+  secrets: Record<string, string>
   close(): Promise<void>
 }
 
@@ -45,6 +47,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
   const listening: ListeningSimulator[] = []
   const simulators: Record<string, string> = {}
   const sims: Record<string, Simulator> = {}
+  const secrets: Record<string, string> = {}
   const vendors: Vendor[] = []
   const links: VendorLink[] = []
   const logins: ((user: { email: string }) => void)[] = []
@@ -52,6 +55,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
     const base = options.simulatorPortBase ?? 0
     for (const [i, [id, entry]] of Object.entries(SIMULATED_VENDORS).entries()) {
       const secret = randomSecret()
+      secrets[id] = secret
       const sim = entry.simulator({ secret, route: (path) => `${url}/sso${path}` })
       const running = await sim.listen(base === 0 ? 0 : base + i, host)
       listening.push(running)
@@ -83,6 +87,7 @@ export async function startDemo(options: DemoOptions = {}): Promise<RunningDemo>
       url,
       simulators,
       sims,
+      secrets,
       async close() {
         server.closeAllConnections()
         await Promise.all([app.close(), ...listening.map((l) => l.close())])

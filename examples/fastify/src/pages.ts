@@ -27,7 +27,7 @@ export function homePage(user: DemoUser | null, links: readonly VendorLink[]): s
     .join('')
   return layout(
     'Home',
-    `<h1>@sso on Fastify</h1>${whoIsSignedIn(user)}<p>Each link opens the vendor (its local simulator), which sends you back here to sign in:</p><ul>${items}</ul>`,
+    `<h1>@sso on Fastify</h1>${whoIsSignedIn(user)}<p>Each link opens the vendor (its local simulator), which sends you back here to sign in:</p><ul>${items}</ul><p><a id="inspector" href="/sso/_inspect">Inspect what each vendor would receive</a> <small>(the development inspector: routes, settings, warnings and your decoded tokens, signatures removed)</small></p>`,
   )
 }
 
