@@ -4,7 +4,12 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { Client } from '../../express/test/client'
 import { type RunningDemo, startDemo } from '../src/demo'
 import { SIMULATED_VENDORS } from '../src/vendors'
-import { type InspectedExample, inspectorChecks, proxyRefused } from './inspector'
+import {
+  type InspectedExample,
+  inspectorChecks,
+  nonLoopbackRefused,
+  proxyRefused,
+} from './inspector'
 
 const EMAIL = 'ada@example.com'
 
@@ -29,6 +34,7 @@ describe('the Fastify demo: the development inspector at /sso/_inspect', () => {
   })
   inspectorChecks(example)
   proxyRefused(example)
+  nonLoopbackRefused((host) => startDemo({ port: 0, host, onEvent: () => {} }))
 })
 
 describe('the Fastify demo under NODE_ENV=production', () => {

@@ -3,6 +3,7 @@
 // JSON with `Accept: application/json`), signed out and signed in, and never a usable token on
 // the page (every JWT-looking substring tried against every vendor secret the example holds).
 import { createHmac, timingSafeEqual } from 'node:crypto'
+import { networkInterfaces } from 'node:os'
 import { expect, it } from 'vitest'
 import { Client, linkHref } from '../../express/test/client'
 
@@ -134,6 +135,44 @@ export function proxyRefused(running: () => InspectedExample): void {
       const body = await res.text()
       expect(body, header).toContain('ERR_SSO_FORBIDDEN')
       expect(body, header).not.toContain(id)
+    }
+  })
+}
+
+/**
+ * This machine's first non-loopback IPv4 address: a client connecting to it has that address as
+ * its own, so a server listening on every interface sees a peer that is not loopback.
+ */
+export function nonLoopbackAddress(): string {
+  const address = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i && !i.internal && i.family === 'IPv4')?.address
+  if (!address) throw new Error('These tests need a network interface other than loopback.')
+  return address
+}
+
+/**
+ * Started on every interface (`0.0.0.0`), the example answers the inspector to a client on
+ * 127.0.0.1 and refuses one on this machine's other address: the check reads the socket's peer.
+ */
+export function nonLoopbackRefused(
+  start: (host: string) => Promise<{ url: string; close(): Promise<void> }>,
+): void {
+  it('listening on every interface: a loopback client gets the page, a client on another address a 403', async () => {
+    const address = nonLoopbackAddress()
+    const example = await start('0.0.0.0')
+    try {
+      const port = new URL(example.url).port
+      const local = await fetch(`http://127.0.0.1:${port}/sso/_inspect`)
+      expect(local.status).toBe(200)
+      await local.body?.cancel()
+      const remote = await fetch(`http://${address}:${port}/sso/_inspect`)
+      expect(remote.status).toBe(403)
+      const body = await remote.text()
+      expect(body).toContain('ERR_SSO_FORBIDDEN')
+      expect(body).not.toContain('SSO inspector')
+    } finally {
+      await example.close()
     }
   })
 }

@@ -8,6 +8,7 @@ import {
   vendorsFromEnv,
 } from '@sso/example-vendors'
 import { isSafeRelativePath, isSsoError, type SsoEvent, ssoHandler } from '@sso/middleware/fetch'
+import { getConnInfo } from '@hono/node-server/conninfo'
 import { type Context, Hono } from 'hono'
 import { generateCookie, getSignedCookie, setSignedCookie } from 'hono/cookie'
 import { homePage, komoPage, loginPage, type SessionUser } from './pages'
@@ -57,6 +58,10 @@ export function createHonoApp(options: HonoExampleOptions = {}): Hono {
     },
     onEvent: options.onEvent ?? ((event) => console.log('[sso]', JSON.stringify(event))),
     vendors: vendorsFromEnv(env),
+    // The development inspector at /sso/_inspect (not mounted under NODE_ENV=production). The
+    // Fetch handler cannot see the client's address and admits nobody by default: this rule
+    // reads the socket's on @hono/node-server.
+    inspector: { allow: (request, c) => loopbackClient(request, c) },
   }))
 
   const app = new Hono()
@@ -103,6 +108,26 @@ export function createHonoApp(options: HonoExampleOptions = {}): Hono {
     return c.json({ user: await currentUser(c) })
   })
   return app
+}
+
+/** Headers that name a proxy hop: behind one, the socket's peer is the proxy, not the client. */
+const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip', 'via']
+const LOOPBACK = /^(::1|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i
+
+/**
+ * The inspector's rule, as the middleware's default on Node servers: the socket's peer is a
+ * loopback address and the request names no proxy hop. Off @hono/node-server (no socket in
+ * `c.env`, as in `app.request()`), nobody.
+ */
+export function loopbackClient(request: Request, c: Context): boolean {
+  if (PROXY_HEADERS.some((name) => request.headers.has(name))) return false
+  let address: string | undefined
+  try {
+    address = getConnInfo(c).remote.address
+  } catch {
+    return false
+  }
+  return address !== undefined && LOOPBACK.test(address)
 }
 
 /** A browser's cross-site form post says so (`Sec-Fetch-Site`); server-side callers send none. */

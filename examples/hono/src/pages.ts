@@ -27,7 +27,8 @@ export function homePage(user: SessionUser | null, links: readonly VendorLink[])
     'Home',
     html`<h1>@sso on Hono</h1>${whoIsSignedIn(user, '/')}
 <p>Each link starts the vendor's sign-in where the vendor starts it (here its local simulator):</p>
-<ul>${links.map((l) => html`<li><a href="${l.href}">${l.name}</a>: ${l.note}</li>`)}</ul>`,
+<ul>${links.map((l) => html`<li><a href="${l.href}">${l.name}</a>: ${l.note}</li>`)}</ul>
+<p><a id="inspector" href="/sso/_inspect">Inspect what each vendor would receive</a> <small>(the development inspector: routes, settings, warnings and your decoded tokens, signatures removed)</small></p>`,
   )
 }
 

@@ -23,10 +23,12 @@ export async function startHonoExample(
   } = {},
 ): Promise<RunningHonoExample> {
   const host = options.host ?? '127.0.0.1'
-  let fetchApp: (request: Request) => Response | Promise<Response> = () =>
+  let fetchApp: (request: Request, env: unknown) => Response | Promise<Response> = () =>
     new Response('starting', { status: 503 })
   const server = serve({
-    fetch: (request) => fetchApp(request),
+    // The bindings (`{ incoming, outgoing }`) become Hono's `c.env`: the inspector's rule reads
+    // the socket's address there.
+    fetch: (request, env) => fetchApp(request, env),
     port: options.port ?? 3000,
     hostname: host,
   })
