@@ -6,6 +6,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 import { networkInterfaces } from 'node:os'
 import { expect, it } from 'vitest'
 import { Client, linkHref } from '../../express/test/client'
+import { DEMO_VENDORS } from '../../vendors/src/index'
+import { EMAIL, type ExampleUnderTest, NAME, secretsOf } from '../../vendors/test/flows'
 
 /** The example under test, as the inspector's checks need it. */
 export interface InspectedExample {
@@ -18,6 +20,24 @@ export interface InspectedExample {
   readonly email: string
   /** Signs `client` in through the example's own login form. */
   logIn(client: Client): Promise<void>
+}
+
+/**
+ * The Hono or Next.js example (the vendors of `@sso/example-vendors`), whose login form posts to
+ * `loginPath` and comes back to the front page saying who is signed in.
+ */
+export function sharedVendorsExample(app: ExampleUnderTest, loginPath: string): InspectedExample {
+  return {
+    url: app.url,
+    vendorIds: DEMO_VENDORS.map((v) => v.id),
+    secrets: secretsOf(app),
+    email: EMAIL,
+    async logIn(client) {
+      const fields = { email: EMAIL, name: NAME, returnTo: '/' }
+      const done = await client.submit(`${app.url}${loginPath}`, fields)
+      expect(done.text).toContain(`Signed in as <strong>${NAME}</strong>`)
+    },
+  }
 }
 
 /** What the JSON answer holds, as far as these tests read it. */

@@ -1,23 +1,16 @@
 // The development inspector on Hono: `ssoHandler` cannot see the client's address, so the app's
 // `allow` reads the socket's from @hono/node-server (`getConnInfo(c)`) and admits loopback
 // clients only, no proxy hop named; against the running example over real HTTP.
-import { DEMO_VENDORS } from '@sso/example-vendors'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { Client } from '../../express/test/client'
 import {
-  type InspectedExample,
   inspectorChecks,
   nonLoopbackRefused,
   proxyRefused,
+  sharedVendorsExample,
 } from '../../fastify/test/inspector'
-import { EMAIL, NAME, secretsOf } from '../../vendors/test/flows'
 import { createHonoApp } from '../src/app'
 import { type RunningHonoExample, startHonoExample } from '../src/start'
-
-async function logIn(url: string, client: Client) {
-  const done = await client.submit(`${url}/login`, { email: EMAIL, name: NAME, returnTo: '/' })
-  expect(done.text).toContain(`Signed in as <strong>${NAME}</strong>`)
-}
 
 describe('examples/hono: the development inspector at /sso/_inspect', () => {
   let app: RunningHonoExample
@@ -26,13 +19,7 @@ describe('examples/hono: the development inspector at /sso/_inspect', () => {
   })
   afterAll(() => app?.close())
 
-  const example = (): InspectedExample => ({
-    url: app.url,
-    vendorIds: DEMO_VENDORS.map((v) => v.id),
-    secrets: secretsOf(app),
-    email: EMAIL,
-    logIn: (client) => logIn(app.url, client),
-  })
+  const example = () => sharedVendorsExample(app, '/login')
   inspectorChecks(example)
   proxyRefused(example)
   nonLoopbackRefused((host) => startHonoExample({ port: 0, host, onEvent: () => {} }))
@@ -52,7 +39,7 @@ describe('examples/hono under NODE_ENV=production', () => {
     try {
       app = await startHonoExample({ port: 0, onEvent: () => {} })
       const client = new Client()
-      await logIn(app.url, client)
+      await sharedVendorsExample(app, '/login').logIn(client)
       const res = await client.request(`${app.url}/sso/_inspect`)
       expect(res.status).toBe(404)
       expect(await res.text()).toBe('404 Not Found')
