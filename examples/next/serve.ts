@@ -17,9 +17,12 @@ function run(
   env: Record<string, string>,
   output: 'inherit' | 'pipe',
 ): ChildProcess {
+  // `next dev` is development, the rest production, whatever the caller's NODE_ENV (vitest sets
+  // `test`): the middleware mounts the inspector by it.
+  const NODE_ENV = args[0] === 'dev' ? 'development' : 'production'
   return spawn(process.execPath, [nextBin, ...args], {
     cwd: dir,
-    env: { ...process.env, ...quiet, ...env },
+    env: { ...process.env, ...quiet, NODE_ENV, ...env },
     stdio: ['ignore', output, output],
   })
 }
@@ -74,6 +77,11 @@ export async function startNextExample(
     output?: 'inherit' | 'pipe'
     /** Leave the vendors' variables out of `next start`'s environment (tests). (default: `false`) */
     withoutVendors?: boolean
+    /**
+     * `next dev` instead of `next start`: NODE_ENV=development, so the inspector is mounted; no
+     * build needed (it compiles each page on its first request, into `.next/dev`). (default: `false`)
+     */
+    dev?: boolean
   } = {},
 ): Promise<RunningNextExample> {
   const host = options.host ?? '127.0.0.1'
@@ -87,8 +95,12 @@ export async function startNextExample(
     SESSION_PASSWORD: randomBytes(32).toString('base64url'),
     // The example runs on plain http on 127.0.0.1: no `Secure` on the session cookie.
     SESSION_INSECURE: '1',
+    // The address `next -H` listens on: the inspector's `allow` admits anyone only when it is a
+    // loopback address (src/lib/inspector.ts).
+    LISTEN_HOST: host,
   }
-  const child = run(['start', '-p', String(port), '-H', host], env, options.output ?? 'pipe')
+  const command = options.dev ? 'dev' : 'start'
+  const child = run([command, '-p', String(port), '-H', host], env, options.output ?? 'pipe')
   let log = ''
   child.stdout?.on('data', (d) => {
     log += d
@@ -105,7 +117,8 @@ export async function startNextExample(
     await simulators.close()
   }
   try {
-    await waitFor(url, exited)
+    // `next dev` compiles the login page on this first request.
+    await waitFor(url, exited, options.dev ? 180_000 : 60_000)
   } catch (error) {
     await close()
     throw new Error(`${(error as Error).message}\n${log}`)
@@ -127,7 +140,7 @@ async function waitFor(url: string, exited: Promise<void>, timeoutMs = 60_000): 
   })
   const deadline = Date.now() + timeoutMs
   while (Date.now() < deadline) {
-    if (gone) throw new Error('next start exited')
+    if (gone) throw new Error('next exited')
     try {
       const res = await fetch(`${url}/login`)
       await res.body?.cancel()
@@ -135,5 +148,5 @@ async function waitFor(url: string, exited: Promise<void>, timeoutMs = 60_000): 
     } catch {}
     await new Promise((r) => setTimeout(r, 200))
   }
-  throw new Error(`next start did not answer on ${url} within ${timeoutMs} ms`)
+  throw new Error(`next did not answer on ${url} within ${timeoutMs} ms`)
 }

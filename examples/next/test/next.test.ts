@@ -4,7 +4,8 @@
 import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { launchChromium } from '../../express/test/browser'
-import { browserWalks, EMAIL, httpFlows, secretsOf } from '../../vendors/test/flows'
+import { Client } from '../../express/test/client'
+import { browserWalks, EMAIL, httpFlows, NAME, secretsOf } from '../../vendors/test/flows'
 import { buildNext, type RunningNextExample, startNextExample } from '../serve'
 
 describe('examples/next: next build && next start, every vendor against its simulator', () => {
@@ -53,6 +54,19 @@ describe('examples/next: next build && next start, every vendor against its simu
       for (const secret of secretsOf(bare)) expect(bare.log).not.toContain(secret)
     } finally {
       await bare.close()
+    }
+  })
+
+  it('under next start (NODE_ENV=production) the inspector is not mounted, and the front page does not link to it', async () => {
+    const client = new Client()
+    const home = await client.go(app.url)
+    expect(home.text).not.toContain('_inspect')
+    await client.submit(`${app.url}/session`, { email: EMAIL, name: NAME, returnTo: '/' })
+    for (const headers of [{}, { accept: 'application/json' }] as Record<string, string>[]) {
+      const res = await client.request(`${app.url}/sso/_inspect`, { headers })
+      // The route handler's own 404: `sso` answered null, no vendor route there.
+      expect(res.status).toBe(404)
+      expect(await res.text()).toBe('Not found')
     }
   })
 

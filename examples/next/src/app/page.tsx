@@ -22,6 +22,18 @@ export default async function Home() {
           </li>
         ))}
       </ul>
+      {/* The inspector exists with `next dev` only (NODE_ENV, inlined by Next, says which). */}
+      {process.env.NODE_ENV === 'production' ? null : (
+        <p>
+          <a id="inspector" href="/sso/_inspect">
+            Inspect what each vendor would receive
+          </a>{' '}
+          <small>
+            (the development inspector: routes, settings, warnings and your decoded tokens,
+            signatures removed)
+          </small>
+        </p>
+      )}
     </main>
   )
 }

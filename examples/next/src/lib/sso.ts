@@ -1,5 +1,6 @@
 import { vendorsFromEnv } from '@sso/example-vendors'
 import { ssoHandler } from '@sso/middleware/fetch'
+import { inspectorAllowed } from './inspector'
 import { CLEAR_SESSION_COOKIE, currentUser } from './session'
 
 /** What Next.js hands a route handler of `app/sso/[...path]` as its second argument. */
@@ -25,4 +26,8 @@ export const sso = ssoHandler<Request, SsoRouteContext>(() => ({
   },
   onEvent: (event) => console.log('[sso]', JSON.stringify(event)),
   vendors: vendorsFromEnv(process.env),
+  // The development inspector at /sso/_inspect, with `next dev` only (not mounted under
+  // NODE_ENV=production). The route handler cannot see the client's address: `inspectorAllowed`
+  // trusts the loopback address the dev server listens on, and says why in ./inspector.ts.
+  inspector: { allow: (request) => inspectorAllowed(request) },
 }))
