@@ -7,7 +7,13 @@ import {
   vendorLinks,
   vendorsFromEnv,
 } from '@sso/example-vendors'
-import { isSafeRelativePath, isSsoError, type SsoEvent, ssoHandler } from '@sso/middleware/fetch'
+import {
+  isLocalClient,
+  isSafeRelativePath,
+  isSsoError,
+  type SsoEvent,
+  ssoHandler,
+} from '@sso/middleware/fetch'
 import { getConnInfo } from '@hono/node-server/conninfo'
 import { type Context, Hono } from 'hono'
 import { generateCookie, getSignedCookie, setSignedCookie } from 'hono/cookie'
@@ -110,24 +116,19 @@ export function createHonoApp(options: HonoExampleOptions = {}): Hono {
   return app
 }
 
-/** Headers that name a proxy hop: behind one, the socket's peer is the proxy, not the client. */
-const PROXY_HEADERS = ['forwarded', 'x-forwarded-for', 'x-real-ip', 'via']
-const LOOPBACK = /^(::1|127\.\d{1,3}\.\d{1,3}\.\d{1,3}|::ffff:127\.\d{1,3}\.\d{1,3}\.\d{1,3})$/i
-
 /**
- * The inspector's rule, as the middleware's default on Node servers: the socket's peer is a
- * loopback address and the request names no proxy hop. Off @hono/node-server (no socket in
- * `c.env`, as in `app.request()`), nobody.
+ * The inspector's rule, as the middleware's default on Node servers (`isLocalClient`): the
+ * socket's peer is a loopback address and the request names no proxy hop. Off
+ * @hono/node-server (no socket in `c.env`, as in `app.request()`), nobody.
  */
 export function loopbackClient(request: Request, c: Context): boolean {
-  if (PROXY_HEADERS.some((name) => request.headers.has(name))) return false
   let address: string | undefined
   try {
     address = getConnInfo(c).remote.address
   } catch {
     return false
   }
-  return address !== undefined && LOOPBACK.test(address)
+  return isLocalClient(request.headers, address)
 }
 
 /** A browser's cross-site form post says so (`Sec-Fetch-Site`); server-side callers send none. */

@@ -8,6 +8,8 @@ export {
   type VendorDefinition,
 } from './core/define-vendor'
 export { isSsoError, SsoError, type SsoErrorCode } from './core/errors'
+// For a Fetch handler's `inspector.allow` where the runtime knows the client's address.
+export { isLocalClient } from './core/inspect'
 // For the app's own login page: is a `returnTo` safe to redirect to?
 export { isSafeRelativePath } from './core/redirect'
 export type {

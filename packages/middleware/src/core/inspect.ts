@@ -94,8 +94,24 @@ export interface Inspection {
 
 /** Whether the request comes from this machine, without a proxy in between. */
 export function isLoopbackClient(request: SsoRequest): boolean {
-  if (PROXY_HEADERS.some((name) => request.header(name) !== undefined)) return false
-  const address = request.clientAddress
+  return isLocalClient({ get: (name) => request.header(name) ?? null }, request.clientAddress)
+}
+
+/**
+ * The inspector's default rule, for a Fetch handler's `allow` where the runtime can tell the
+ * socket's peer (Hono on Node: `getConnInfo(c).remote.address`; Bun: `server.requestIP(req)`;
+ * Deno: `info.remoteAddr.hostname`): the address is a loopback one and the request names no
+ * proxy hop (`Forwarded`, `X-Forwarded-For`, `X-Real-IP`, `Via`; behind a proxy the peer is the
+ * proxy). No address is `false`.
+ *
+ * @example
+ * inspector: { allow: (req, c) => isLocalClient(req.headers, getConnInfo(c).remote.address) }
+ */
+export function isLocalClient(
+  headers: { get(name: string): string | null },
+  address: string | undefined,
+): boolean {
+  if (PROXY_HEADERS.some((name) => headers.get(name) !== null)) return false
   if (address === undefined) return false
   return (
     address === '::1' ||

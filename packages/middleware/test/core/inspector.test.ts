@@ -4,7 +4,15 @@
 import { ALICE, HOSTS, pinClock, startApp, unpinClock, VENDOR_FIXTURES } from '@sso/fixtures'
 import { jwtVerify } from 'jose'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
-import { kustomer, type SsoUser, ssoHandler, type Vendor, zendesk } from '../../src/index'
+import {
+  isLocalClient,
+  kustomer,
+  type SsoUser,
+  ssoHandler,
+  type Vendor,
+  zendesk,
+} from '../../src/index'
+import * as fetchEntry from '../../src/fetch'
 import { configurationNotes, defineVendor } from '../../src/vendor-kit'
 
 const NODE = HOSTS[0]!
@@ -116,6 +124,58 @@ describe('who may open it', () => {
     const res = await sso(new Request('http://x/sso/_inspect'))
     expect(res?.status).toBe(500)
     expect(await res?.text()).not.toContain('boom')
+  })
+})
+
+describe('isLocalClient: the default rule, for a Fetch handler that knows the address', () => {
+  const none = new Headers()
+  it('admits loopback addresses only, and nobody without an address', () => {
+    for (const address of [
+      '127.0.0.1',
+      '127.1.2.3',
+      '::1',
+      '::ffff:127.0.0.1',
+      '::FFFF:127.0.0.9',
+    ]) {
+      expect(isLocalClient(none, address), address).toBe(true)
+    }
+    for (const address of [
+      undefined,
+      '',
+      '10.0.0.1',
+      '192.168.1.7',
+      '::2',
+      '::ffff:10.0.0.1',
+      '127.0.0.1.evil',
+      'localhost',
+      '0.0.0.0',
+    ]) {
+      expect(isLocalClient(none, address), String(address)).toBe(false)
+    }
+  })
+
+  it('refuses a loopback peer whose request names any proxy hop, whatever its value', () => {
+    for (const header of ['forwarded', 'x-forwarded-for', 'x-real-ip', 'via']) {
+      for (const value of ['127.0.0.1', '203.0.113.9', '']) {
+        expect(
+          isLocalClient(new Headers({ [header]: value }), '127.0.0.1'),
+          `${header}: ${value}`,
+        ).toBe(false)
+      }
+    }
+  })
+
+  it('is exported from @sso/middleware/fetch too, and admits a real loopback client through allow', async () => {
+    expect(fetchEntry.isLocalClient).toBe(isLocalClient)
+    const sso = ssoHandler<Request, { address?: string }>({
+      getUser: () => ALICE,
+      vendors: [VENDOR_FIXTURES[0]!.build()],
+      inspector: { allow: (req, ctx) => isLocalClient(req.headers, ctx.address) },
+    })
+    const local = await sso(new Request('http://x/sso/_inspect'), { address: '127.0.0.1' })
+    expect(local?.status).toBe(200)
+    const remote = await sso(new Request('http://x/sso/_inspect'), { address: '198.51.100.4' })
+    expect(remote?.status).toBe(403)
   })
 })
 
@@ -309,7 +369,9 @@ describe("the vendors' configuration notes: the short-secret escape hatch and pr
   const SHORT = 'short-secret-16b'
 
   it('every built-in vendor with a secret warns when a short one is accepted by the escape hatch, naming its size, never the secret', async () => {
-    const withSecret = VENDOR_FIXTURES.filter((f) => !f.startUpstream && typeof secretOf(f.config()) === 'string')
+    const withSecret = VENDOR_FIXTURES.filter(
+      (f) => !f.startUpstream && typeof secretOf(f.config()) === 'string',
+    )
     expect(withSecret.length).toBeGreaterThanOrEqual(10)
     for (const fixture of withSecret) {
       const short = await warningsOf([
