@@ -1,11 +1,7 @@
 import { VENDORS } from '../vendors'
 import type { TokenVendor } from '../vendors'
 import { VendorTokenError, verifyVendorToken } from '../verify'
-import type {
-  VendorClaims,
-  VendorVerifyKey,
-  VerifyVendorTokenOptions,
-} from '../verify'
+import type { VendorClaims, VendorVerifyKey, VerifyVendorTokenOptions } from '../verify'
 import { fixFor } from './fixes'
 import { limitByRules, recordRules, requiredByRules } from './record'
 import type { RecordedFailure } from './record'
